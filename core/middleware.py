@@ -1,0 +1,48 @@
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
+
+
+class RequireTwoFactorMiddleware:
+    """Every signed-in user must have passed a second factor before reaching any page.
+
+    The issue asks 2FA for every role that can read case data; we require it of every
+    account, the beheerder's and the superuser's included, since they manage pupils' personal
+    data. Demo mode (``make run`` only, never with production settings) skips it with a banner.
+    """
+
+    ALLOWED_PREFIXES = ("/account/", "/static/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (user.is_authenticated and not getattr(settings, "DEMO_MODE", False)
+                and not user.is_verified()
+                and not request.path.startswith(self.ALLOWED_PREFIXES)):
+            from django_otp import user_has_device
+
+            if user_has_device(user):
+                # A password-only session (should not happen through our login) must log in again.
+                from django.contrib.auth import logout
+
+                logout(request)
+                return redirect(f"{reverse('two_factor:login')}")
+            return redirect("two_factor:setup")
+        return self.get_response(request)
+
+
+class SecurityHeadersMiddleware:
+    """Headers Django does not set itself."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        # Case pages must not linger in shared browser or proxy caches.
+        if request.user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "no-store, private")
+        return response

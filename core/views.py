@@ -1,0 +1,27 @@
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from schools.models import Membership
+
+from .forms import QueuedPasswordResetForm
+
+
+@login_required
+def dashboard(request):
+    """Start page: what each of the user's roles needs first."""
+    memberships = (Membership.objects.active().filter(user=request.user)
+                   .select_related("school", "board"))
+    return render(request, "core/dashboard.html", {"memberships": memberships})
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    return redirect("two_factor:login")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = QueuedPasswordResetForm

@@ -1,0 +1,102 @@
+"""Who holds which role where, and which model permissions follow from it.
+
+Permissions are scoped: a role held at school A gives nothing at school B. Nothing here
+consults ``is_superuser``: a technical administrator reads no case content through the app.
+Results are cached on the user object for the length of one request (two queries).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Permission
+
+from .models import Membership
+from .roles import CASE_READING_ROLES, GROUP_NAMES, Role
+
+
+@dataclass(frozen=True)
+class ActiveRole:
+    role: str
+    board_id: int
+    school_id: int | None
+    membership_id: int
+
+
+def active_roles(user) -> list[ActiveRole]:
+    """The user's memberships that are in force today."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, "_meldcode_roles", None)
+    if cached is None:
+        cached = [
+            ActiveRole(m.role, m.board_id, m.school_id, m.pk)
+            for m in Membership.objects.active().filter(user=user).only(
+                "role", "board_id", "school_id")
+        ]
+        user._meldcode_roles = cached
+    return cached
+
+
+def _role_permissions() -> dict[str, frozenset[str]]:
+    rows = Permission.objects.filter(group__name__in=GROUP_NAMES.values()).values_list(
+        "group__name", "content_type__app_label", "codename")
+    by_group: dict[str, set[str]] = {}
+    for group, app, code in rows:
+        by_group.setdefault(group, set()).add(f"{app}.{code}")
+    return {role: frozenset(by_group.get(name, ())) for role, name in GROUP_NAMES.items()}
+
+
+def role_permissions(user) -> dict[str, frozenset[str]]:
+    cached = getattr(user, "_meldcode_role_perms", None)
+    if cached is None:
+        cached = _role_permissions()
+        user._meldcode_role_perms = cached
+    return cached
+
+
+def roles_at(user, school_id: int) -> set[str]:
+    return {r.role for r in active_roles(user) if r.school_id == school_id}
+
+
+def board_roles(user, board_id: int) -> set[str]:
+    return {r.role for r in active_roles(user) if r.school_id is None and r.board_id == board_id}
+
+
+def perms_at(user, school) -> set[str]:
+    """Model permissions the user holds at ``school`` (a School or its id), board roles included."""
+    school_id = getattr(school, "pk", school)
+    board_id = getattr(school, "board_id", None)
+    table = role_permissions(user)
+    perms: set[str] = set()
+    for r in active_roles(user):
+        if r.school_id == school_id or (r.school_id is None and board_id is not None
+                                        and r.board_id == board_id):
+            perms |= table.get(r.role, frozenset())
+    return perms
+
+
+def has_school_perm(user, perm: str, school) -> bool:
+    return perm in perms_at(user, school)
+
+
+def school_ids_with_perm(user, perm: str) -> set[int]:
+    """Schools where the user holds ``perm`` through a school-level role."""
+    table = role_permissions(user)
+    return {r.school_id for r in active_roles(user)
+            if r.school_id is not None and perm in table.get(r.role, frozenset())}
+
+
+def board_ids_with_perm(user, perm: str) -> set[int]:
+    table = role_permissions(user)
+    return {r.board_id for r in active_roles(user)
+            if r.school_id is None and perm in table.get(r.role, frozenset())}
+
+
+def reads_case_data(user) -> bool:
+    """Whether any role the user holds can read case data (two-factor authentication required)."""
+    return any(r.role in CASE_READING_ROLES for r in active_roles(user))
+
+
+def is_role(user, role: Role) -> bool:
+    return any(r.role == role for r in active_roles(user))

@@ -1,0 +1,86 @@
+import os
+
+import pytest
+
+from schools.roles import Role
+
+from .factories import SchoolFactory, staff
+
+# Sync Playwright runs an event loop in the test thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def school(db):
+    return SchoolFactory()
+
+
+@pytest.fixture
+def other_school(db):
+    """A school of another board: nothing of it may ever show up for our users."""
+    return SchoolFactory()
+
+
+@pytest.fixture
+def teacher(school):
+    return staff(Role.LEERKRACHT, school, username="leerkracht")
+
+
+@pytest.fixture
+def ib(school):
+    return staff(Role.IB, school, username="ib")
+
+
+@pytest.fixture
+def vc(school):
+    return staff(Role.VC, school, username="vc")
+
+
+@pytest.fixture
+def director(school):
+    return staff(Role.DIRECTEUR, school, username="directeur")
+
+
+@pytest.fixture
+def sot_member(school):
+    return staff(Role.SOT, school, username="sot")
+
+
+@pytest.fixture
+def beheerder(school):
+    return staff(Role.BEHEERDER, board=school.board, username="beheerder")
+
+
+@pytest.fixture
+def verified_client(client):
+    """A test client whose logins count as two-factor verified."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    original = client.force_login
+
+    def force_login(user, backend="django.contrib.auth.backends.ModelBackend"):
+        device, _ = TOTPDevice.objects.get_or_create(user=user, name="default",
+                                                     defaults={"confirmed": True})
+        original(user, backend=backend)
+        session = client.session
+        session["otp_device_id"] = device.persistent_id
+        session.save()
+
+    client.force_login = force_login
+    return client
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"],
+    }
