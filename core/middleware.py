@@ -11,7 +11,7 @@ class RequireTwoFactorMiddleware:
     data. Demo mode (``make run`` only, never with production settings) skips it with a banner.
     """
 
-    ALLOWED_PREFIXES = ("/account/", "/static/")
+    ALLOWED_PREFIXES = ("/account/", "/static/", "/gezond/")
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -25,3 +25,13 @@ def logout_view(request):
 
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = QueuedPasswordResetForm
+
+
+def health(request):
+    """Load-balancer health check: the app answers and the database is reachable."""
+    from django.db import connection
+    from django.http import HttpResponse
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")

@@ -19,5 +19,8 @@ urlpatterns = [
     path("account/wachtwoord-herstellen/klaar/", auth_views.PasswordResetCompleteView.as_view(),
          name="password_reset_complete"),
     path("beheer/", include("schools.urls")),
+    path("signalen/", include("signals.urls")),
+    path("dossiers/", include("cases.urls")),
+    path("meldingen/", include("notifications.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

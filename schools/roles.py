@@ -45,6 +45,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.IB: _CASE_LEADS,
     Role.VC: _CASE_LEADS | {"cases.decide_urgent"},
     Role.DIRECTEUR: {"signals.add_signal", "cases.view_school_cases", "cases.export_dossier",
+                     "cases.decide_case",
                      "schools.manage_people", "cases.add_record"},
     Role.SOT: {"signals.add_signal", "cases.decide_case", "cases.add_record"},
     Role.BEHEERDER: {"schools.manage_people", "schools.import_pupils", "schools.manage_settings"},

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "signals",
     "cases",
     "afwegingskader",
+    "notifications",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,3 @@
+"""URLs of the step records and SOT meetings (included by ``cases.urls``)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Case pages: list, open, detail, step moves, access, timeline, change history."""
+
+urlpatterns: list = []
