@@ -1,3 +1,516 @@
-"""Case pages: list, open, detail, step moves, access, timeline, change history."""
+"""Case pages: list, open, detail, step moves, access, timeline, change history.
 
-urlpatterns: list = []
+Every view: signed in, then the case through ``case_get_for_user`` (404 when the user may
+not see it), then the user's codenames on it from ``case_permissions`` (403 for an action
+the user may not take on a case they can see). Writes go through ``cases.workflow`` and
+``cases.services``; every read of case data writes an access-log row.
+"""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from schools.access import school_ids_with_perm
+from schools.models import Membership, Pupil
+from schools.roles import Role
+from signals.models import Signal, SignalPupil, SignalVersion
+
+from . import forms
+from .history import case_history
+from .models import (SUPPORT_ROUTE, AccessAction, AccessLog, Case, CaseSignal,
+                     CaseUserObjectPermission, Consultation, Conversation, Route, SotDiscussion,
+                     Status, Step, VeiligThuisAdvice, VerwijsindexRegistration)
+from .selectors import (case_get_for_user, case_permissions, cases_visible_to,
+                        signal_get_for_user, signal_visibility_q)
+from .services import (EditConflict, ServiceError, case_add_signals, case_grant_access,
+                       case_open, case_revoke_access, log_access, sibling_cases)
+from .timeline import case_signals, case_timeline
+from .workflow import (FORWARD, TransitionRefused, blocking_reasons, close_case, move_case,
+                       reopen_case)
+
+PAGE_SIZE = 50
+
+CONFLICT_MESSAGE = _(
+    "Iemand anders heeft dit dossier intussen gewijzigd, bijvoorbeeld naar een andere stap "
+    "gezet. Hieronder ziet u de huidige stand; uw invoer is bewaard. Verstuur het formulier "
+    "opnieuw als uw actie nog steeds klopt.")
+
+
+def _int_param(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+# --- List -------------------------------------------------------------------------------
+
+@login_required
+@require_GET
+def case_list(request):
+    """The cases the user may see, filtered and paginated. Empty (never an error) for others."""
+    form = forms.CaseFilterForm(request.GET or None, initial={"status": "open"})
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    cases = cases_visible_to(request.user)
+    status = data.get("status") or "open"
+    if status != "alle":
+        cases = cases.filter(status=status)
+    if data.get("step"):
+        cases = cases.filter(step=data["step"])
+    for term in (data.get("q") or "").split()[:5]:
+        cases = cases.filter(Q(pupil__first_name__icontains=term)
+                             | Q(pupil__last_name__icontains=term) | Q(number__icontains=term))
+    page = Paginator(cases.order_by("-opened_at", "-pk"), PAGE_SIZE).get_page(
+        request.GET.get("pagina"))
+    now = timezone.now()
+    for case in page:
+        case.days_in_step = (now - case.step_entered_at).days
+    return render(request, "cases/case_list.html", {
+        "form": form, "page": page, "status": status,
+        "can_open": bool(school_ids_with_perm(request.user, "cases.open_case")),
+    })
+
+
+# --- Open a case -------------------------------------------------------------------------
+
+def _open_case_signals(user, pupil):
+    """Signals about ``pupil`` the user may see that are in no open case of that pupil."""
+    in_open_case = CaseSignal.objects.filter(signal_id=OuterRef("pk"), case__pupil_id=pupil.pk,
+                                             case__status=Status.OPEN)
+    latest_facts = (SignalVersion.objects.filter(signal_id=OuterRef("pk"))
+                    .order_by("-number").values("facts")[:1])
+    return (Signal.objects.filter(signal_visibility_q(user))
+            .filter(school_id=pupil.school_id, pupil_links__pupil_id=pupil.pk,
+                    staff_suspect=False)  # staff suspects follow the board's route (§6)
+            .exclude(Exists(in_open_case))
+            .annotate(latest_facts=Subquery(latest_facts))
+            .select_related("recorded_by").order_by("-observed_on", "-recorded_at"))
+
+
+def _case_leads(school_id):
+    """The school's IB'ers and veiligheidscoördinatoren: who can own a case."""
+    members = Membership.objects.active().filter(user_id=OuterRef("pk"), school_id=school_id,
+                                                 role__in=[Role.IB, Role.VC])
+    return (get_user_model().objects.filter(Exists(members), is_active=True)
+            .order_by("last_name", "first_name", "pk"))
+
+
+def _pending_pupils(user, school_ids):
+    """Pupils with visible signals that are not yet in an open case of theirs."""
+    in_open_case = CaseSignal.objects.filter(signal_id=OuterRef("signal_id"),
+                                             case__pupil_id=OuterRef("pupil_id"),
+                                             case__status=Status.OPEN)
+    visible = Signal.objects.filter(signal_visibility_q(user)).filter(
+        school_id__in=school_ids, staff_suspect=False)
+    return list(SignalPupil.objects.filter(signal__in=visible, pupil__school_id__in=school_ids)
+                .exclude(Exists(in_open_case))
+                .values("pupil_id", "pupil__first_name", "pupil__last_name",
+                        "pupil__school_class__name", "pupil__school__name")
+                .annotate(signal_count=Count("signal_id"), latest=Max("signal__observed_on"))
+                .order_by("-latest", "pupil__last_name")[:200])
+
+
+@login_required
+def case_open_view(request):
+    """Open a case for one pupil from signals, or add signals to that pupil's open case.
+
+    ``?signal=<id>`` preselects a signal (and its pupil when it concerns one pupil);
+    ``?pupil=<id>`` chooses the pupil. Only IB'er and veiligheidscoördinator (open_case).
+    """
+    user = request.user
+    school_ids = school_ids_with_perm(user, "cases.open_case")
+    if not school_ids:
+        raise PermissionDenied
+    signal = None
+    if (signal_id := _int_param(request.GET.get("signal"))) is not None:
+        signal = signal_get_for_user(user, signal_id)
+        if signal.school_id not in school_ids:
+            raise PermissionDenied
+    pupil_id = _int_param(request.GET.get("pupil"))
+    pupil = None
+    if pupil_id is not None:
+        pupils = Pupil.objects.filter(school_id__in=school_ids)
+        if signal is not None:
+            pupils = pupils.filter(signal_links__signal=signal)
+        pupil = get_object_or_404(pupils.select_related("school", "school_class"), pk=pupil_id)
+    elif signal is not None:
+        links = list(signal.pupil_links.select_related("pupil", "pupil__school_class")
+                     .order_by("pupil__last_name", "pupil__first_name"))
+        if len(links) != 1:
+            return render(request, "cases/case_open.html", {
+                "mode": "choose_pupil", "signal": signal, "links": links})
+        pupil = links[0].pupil
+    else:
+        return render(request, "cases/case_open.html", {
+            "mode": "pending", "pending": _pending_pupils(user, school_ids)})
+
+    existing = (cases_visible_to(user).filter(pupil=pupil, status=Status.OPEN,
+                                              route=Route.MELDCODE)
+                .order_by("-opened_at").first())
+    signals_qs = _open_case_signals(user, pupil)
+    owners_qs = _case_leads(pupil.school_id)
+    initial = {"signals": [signal.pk] if signal is not None else [], "owner": user.pk}
+    form = forms.CaseOpenForm(request.POST if request.method == "POST" else None,
+                              initial=initial, signals_qs=signals_qs, owners_qs=owners_qs,
+                              adding=existing is not None)
+    if request.method == "POST" and form.is_valid():
+        chosen = list(form.cleaned_data["signals"])
+        try:
+            if existing is not None:
+                added = case_add_signals(case=existing, signals=chosen, actor=user)
+                messages.success(request, _("%(n)s signaal/signalen toegevoegd aan dossier "
+                                            "%(number)s.") % {"n": added,
+                                                              "number": existing.number})
+                return redirect("cases:detail", existing.pk)
+            case = case_open(pupil=pupil, actor=user, signals=chosen,
+                             owner=form.cleaned_data["owner"], reason=form.cleaned_data["reason"])
+        except ServiceError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Dossier %(number)s is geopend.") % {
+                "number": case.number})
+            return redirect("cases:detail", case.pk)
+    return render(request, "cases/case_open.html", {
+        "mode": "form", "pupil": pupil, "signal": signal, "existing": existing, "form": form,
+        "staff_suspect_signal": signal is not None and signal.staff_suspect,
+    })
+
+
+# --- Detail and step actions -------------------------------------------------------------
+
+def _record_actions(case: Case, perms: set[str]) -> list[dict]:
+    """"Add record" links offered by ``cases.record_urls`` that fit this step and user."""
+    try:
+        from .record_urls import RECORD_ACTIONS
+    except ImportError:
+        RECORD_ACTIONS = []
+    if not case.is_open:
+        return []
+    links = []
+    for action in RECORD_ACTIONS:
+        steps = action.get("steps")
+        if steps is not None and case.step not in steps:
+            continue
+        if action.get("perm", "add_record") not in perms:
+            continue
+        try:
+            url = reverse(action["url_name"], args=[case.pk])
+        except NoReverseMatch:
+            continue
+        links.append({"url": url, "label": action["label"]})
+    return links
+
+
+def _staff_and_grants(case: Case) -> list:
+    """Staff who may be invited into the case plus everyone already invited, in one query.
+
+    Each user carries ``is_member`` (a role at the school, or for the staff route at the
+    board), ``can_view`` and ``can_contribute`` (the case's object grants).
+    """
+    user_model = get_user_model()
+    members = Membership.objects.active().filter(user_id=OuterRef("pk"))
+    if case.route == Route.STAFF:
+        members = members.filter(school__isnull=True, board_id=case.school.board_id)
+    else:
+        members = members.filter(school_id=case.school_id)
+    grants = CaseUserObjectPermission.objects.filter(content_object_id=case.pk,
+                                                     user_id=OuterRef("pk"))
+    return list(user_model.objects.annotate(
+        is_member=Exists(members),
+        can_view=Exists(grants.filter(permission__codename="view_case")),
+        can_contribute=Exists(grants.filter(permission__codename="contribute_case")),
+    ).filter(Q(is_member=True) | Q(can_view=True)).order_by("last_name", "first_name", "pk"))
+
+
+def _step_bar(case: Case) -> list[dict]:
+    current = Step(case.step)
+    return [{"step": s, "label": s.label, "number": s.value, "route": SUPPORT_ROUTE[s],
+             "current": s == current, "done": s < current} for s in Step]
+
+
+def _records(case: Case) -> list[dict]:
+    """The case's step records per type: one query per type."""
+    sections = [
+        ("verwijsindex", _("Verwijsindex"), VerwijsindexRegistration.objects),
+        ("consultation", _("Collegiale consultaties"), Consultation.objects),
+        ("vt_advice", _("Adviesvragen aan Veilig Thuis"), VeiligThuisAdvice.objects),
+        ("conversation", _("Gesprekken met ouders en/of leerling"), Conversation.objects),
+        ("sot_discussion", _("Besprekingen in het SOT"),
+         SotDiscussion.objects.select_related("meeting")),
+    ]
+    out = []
+    for key, title, manager in sections:
+        items = list(manager.filter(case_id=case.pk).select_related("author")
+                     .order_by("occurred_on", "created_at"))
+        if key == "verwijsindex" and not items and not case.school.verwijsindex_enabled:
+            continue  # R45: only where the school uses the Verwijsindex
+        out.append({"key": key, "title": title, "items": items})
+    return out
+
+
+def _detail_forms(case: Case, perms: set[str], bound: dict | None = None) -> dict:
+    bound = bound or {}
+    version = {"lock_version": case.lock_version}
+    out: dict = {}
+    if "advance_case" not in perms:
+        return out
+    if case.is_open:
+        if FORWARD[Step(case.step)] is not None:
+            out["forward"] = bound.get("forward") or forms.MoveForwardForm(
+                initial=version, prefix="verder")
+        if case.step > Step.SIGNALEN:
+            out["back"] = bound.get("back") or forms.MoveBackForm(
+                initial={**version, "target": case.step - 1}, prefix="terug",
+                current_step=case.step)
+        out["close"] = bound.get("close") or forms.CloseForm(initial=version, prefix="afsluiten")
+    else:
+        out["reopen"] = bound.get("reopen") or forms.ReopenForm(initial=version,
+                                                                prefix="heropenen")
+    return out
+
+
+def _render_detail(request, case: Case, perms: set[str], *, bound: dict | None = None,
+                   status: int = 200):
+    user = request.user
+    log_access(user=user, obj=case, action=AccessAction.VIEW)
+    action_forms = _detail_forms(case, perms, bound)
+    forward_target = FORWARD[Step(case.step)] if case.is_open else None
+    forward_blockers = (blocking_reasons(case, forward_target, user)
+                        if "forward" in action_forms else [])
+    staff = invited = grant_form = None
+    if "advance_case" in perms:
+        staff = _staff_and_grants(case)
+        invited = [u for u in staff if u.can_view]
+        grant_form = (bound or {}).get("grant") or forms.GrantAccessForm(
+            prefix="toegang", staff=[u for u in staff if u.is_member and u.pk != user.pk])
+    return render(request, "cases/case_detail.html", {
+        "case": case,
+        "perms": perms,
+        "show_access_log": "view_access_log" in perms,
+        "steps": _step_bar(case),
+        "signals": case_signals(case),
+        "records": _records(case),
+        "siblings": sibling_cases(case, cases_visible_to(user)),
+        "record_actions": _record_actions(case, perms),
+        "forward_target": forward_target,
+        "forward_label": Step(forward_target).label if forward_target else "",
+        "forward_blockers": forward_blockers,
+        "forms": action_forms,
+        "open_panel": next(iter(bound or {}), ""),
+        "invited": invited,
+        "grant_form": grant_form,
+    }, status=status)
+
+
+@login_required
+@require_GET
+def case_detail(request, pk: int):
+    case = case_get_for_user(request.user, pk)
+    return _render_detail(request, case, case_permissions(request.user, case))
+
+
+def _case_for_action(request, pk: int, perm: str = "advance_case"):
+    case = case_get_for_user(request.user, pk)
+    perms = case_permissions(request.user, case)
+    if perm not in perms:
+        raise PermissionDenied
+    return case, perms
+
+
+def _check_version(case_pk: int, seen_version: int) -> None:
+    """Raise ``EditConflict`` when the case changed since the user loaded the page.
+
+    Runs inside the caller's transaction with the row locked, so nothing can slip in
+    between this check and the workflow call.
+    """
+    current = Case.objects.select_for_update().get(pk=case_pk)
+    if current.lock_version != seen_version:
+        raise EditConflict(current)
+
+
+_PREFIXES = {"forward": "verder", "back": "terug", "close": "afsluiten", "reopen": "heropenen"}
+
+
+def _step_action(request, pk: int, key: str, form_class, act, form_kwargs=None):
+    """Shared flow of the four step actions: bind, check the version, act, or re-render.
+
+    A stale ``lock_version`` (someone else moved the case meanwhile) re-renders the page
+    with the current case, a conflict message and the user's input (HTTP 409).
+    """
+    case, perms = _case_for_action(request, pk)
+    prefix = _PREFIXES[key]
+    form = form_class(request.POST, prefix=prefix, **(form_kwargs(case) if form_kwargs else {}))
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                _check_version(case.pk, form.cleaned_data["lock_version"])
+                act(case, form.cleaned_data)
+        except EditConflict:
+            messages.error(request, CONFLICT_MESSAGE)
+            case = case_get_for_user(request.user, pk)
+            perms = case_permissions(request.user, case)
+            data = request.POST.copy()
+            data[f"{prefix}-lock_version"] = str(case.lock_version)
+            form = form_class(data, prefix=prefix,
+                              **(form_kwargs(case) if form_kwargs else {}))
+            form.is_valid()
+            return _render_detail(request, case, perms, bound={key: form}, status=409)
+        except TransitionRefused as exc:
+            for reason in exc.reasons:
+                form.add_error(None, reason)
+        else:
+            return redirect("cases:detail", case.pk)
+    return _render_detail(request, case, perms, bound={key: form})
+
+
+@login_required
+@require_POST
+def case_move_forward(request, pk: int):
+    """Move the case to the next Meldcode step (guards in ``cases.workflow``)."""
+    def act(case, data):
+        target = FORWARD[Step(case.step)]
+        if target is None:
+            raise TransitionRefused([_("Dit is de laatste fase; sluit het dossier af.")])
+        move_case(case_id=case.pk, target=target, actor=request.user, reason=data["reason"])
+        messages.success(request, _("Het dossier staat nu in %(step)s.") % {
+            "step": Step(target).label})
+    return _step_action(request, pk, "forward", forms.MoveForwardForm, act)
+
+
+@login_required
+@require_POST
+def case_move_back(request, pk: int):
+    """Go back to an earlier step, with a reason."""
+    def act(case, data):
+        move_case(case_id=case.pk, target=Step(data["target"]), actor=request.user,
+                  reason=data["reason"])
+        messages.success(request, _("Het dossier staat weer in %(step)s.") % {
+            "step": Step(data["target"]).label})
+    return _step_action(request, pk, "back", forms.MoveBackForm, act,
+                        form_kwargs=lambda case: {"current_step": case.step})
+
+
+@login_required
+@require_POST
+def case_close(request, pk: int):
+    """Close the case at any step with a reason and an explanation (R3)."""
+    def act(case, data):
+        close_case(case_id=case.pk, actor=request.user, close_reason=data["close_reason"],
+                   explanation=data["explanation"])
+        messages.success(request, _("Het dossier is afgesloten."))
+    return _step_action(request, pk, "close", forms.CloseForm, act)
+
+
+@login_required
+@require_POST
+def case_reopen(request, pk: int):
+    """Reopen a closed case as a new cycle; earlier cycles stay on file (R3)."""
+    def act(case, data):
+        reopen_case(case_id=case.pk, actor=request.user, reason=data["reason"])
+        messages.success(request, _("Het dossier is heropend in een nieuwe ronde."))
+    return _step_action(request, pk, "reopen", forms.ReopenForm, act)
+
+
+@login_required
+@require_POST
+def case_grant(request, pk: int):
+    """Invite a staff member of the school into this case (read, or contribute)."""
+    case, perms = _case_for_action(request, pk)
+    staff = [u for u in _staff_and_grants(case) if u.is_member and u.pk != request.user.pk]
+    form = forms.GrantAccessForm(request.POST, prefix="toegang", staff=staff)
+    if form.is_valid():
+        invitee = form.cleaned_data["user"]
+        try:
+            case_grant_access(case=case, user=invitee, level=form.cleaned_data["level"],
+                              actor=request.user)
+        except ServiceError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("%(name)s heeft nu toegang tot dit dossier.") % {
+                "name": forms.user_label(invitee)})
+            return redirect("cases:detail", case.pk)
+    return _render_detail(request, case, perms, bound={"grant": form})
+
+
+@login_required
+@require_POST
+def case_revoke(request, pk: int, user_id: int):
+    """Withdraw an invitation into this case."""
+    case, _perms = _case_for_action(request, pk)
+    invited = CaseUserObjectPermission.objects.filter(content_object_id=case.pk,
+                                                      user_id=OuterRef("pk"))
+    invitee = get_object_or_404(get_user_model().objects.filter(Exists(invited)), pk=user_id)
+    case_revoke_access(case=case, user=invitee)
+    messages.success(request, _("De toegang van %(name)s tot dit dossier is ingetrokken.") % {
+        "name": forms.user_label(invitee)})
+    return redirect("cases:detail", case.pk)
+
+
+# --- Timeline, change history, access log ------------------------------------------------
+
+@login_required
+@require_GET
+def case_timeline_view(request, pk: int):
+    """Every signal, record and step move of the case in date order (one view)."""
+    case = case_get_for_user(request.user, pk)
+    log_access(user=request.user, obj=case, action=AccessAction.VIEW)
+    return render(request, "cases/case_timeline.html", {
+        "case": case, "entries": case_timeline(case),
+        "show_access_log": "view_access_log" in case_permissions(request.user, case)})
+
+
+@login_required
+@require_GET
+def case_history_view(request, pk: int):
+    """Who changed what on the case and its linked data ("Wijzigingen")."""
+    case = case_get_for_user(request.user, pk)
+    log_access(user=request.user, obj=case, action=AccessAction.HISTORY)
+    return render(request, "cases/case_history.html", {
+        "case": case, "entries": case_history(case),
+        "show_access_log": "view_access_log" in case_permissions(request.user, case)})
+
+
+@login_required
+@require_GET
+def case_access_log(request, pk: int):
+    """Who opened the case and its data, and when (veiligheidscoördinator and IB'er)."""
+    case, _perms = _case_for_action(request, pk, perm="view_access_log")
+    rows = AccessLog.objects.filter(case_id=case.pk).select_related("user").order_by("-at", "-pk")
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("pagina"))
+    for row in page:
+        try:
+            row.object_label = apps.get_model(row.object_type)._meta.verbose_name
+        except (LookupError, ValueError):
+            row.object_label = row.object_type
+    return render(request, "cases/case_access_log.html", {
+        "case": case, "page": page, "show_access_log": True})
+
+
+urlpatterns = [
+    path("", case_list, name="list"),
+    path("openen/", case_open_view, name="open"),
+    path("<int:pk>/", case_detail, name="detail"),
+    path("<int:pk>/verder/", case_move_forward, name="move_forward"),
+    path("<int:pk>/terug/", case_move_back, name="move_back"),
+    path("<int:pk>/afsluiten/", case_close, name="close"),
+    path("<int:pk>/heropenen/", case_reopen, name="reopen"),
+    path("<int:pk>/toegang/", case_grant, name="grant_access"),
+    path("<int:pk>/toegang/<int:user_id>/intrekken/", case_revoke, name="revoke_access"),
+    path("<int:pk>/tijdlijn/", case_timeline_view, name="timeline"),
+    path("<int:pk>/wijzigingen/", case_history_view, name="history"),
+    path("<int:pk>/inzage/", case_access_log, name="access_log"),
+]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -50,9 +51,9 @@ class Scope:
     def __bool__(self):
         return bool(self.school_ids or self.board_ids)
 
-    def school_q(self, prefix: str = "") -> Q:
-        """A filter on a School (``prefix=""``) or on anything with a ``<prefix>school`` FK."""
-        if prefix:
+    def school_q(self, prefix: str | None = None) -> Q:
+        """A filter on School itself (no prefix) or on a model reached by ``<prefix>school``."""
+        if prefix is not None:
             return (Q(**{f"{prefix}school_id__in": self.school_ids})
                     | Q(**{f"{prefix}school__board_id__in": self.board_ids}))
         return Q(pk__in=self.school_ids) | Q(board_id__in=self.board_ids)
@@ -184,7 +185,7 @@ class MembershipRequest:
     school: School | None
     board: Board | None
     starts_on: datetime.date
-    ends_on: datetime.date | None
+    ends_on: datetime.date | None = None
     external_function: str = ""
     classes: list[SchoolClass] = field(default_factory=list)
 
@@ -326,6 +327,23 @@ def parent_link_add(*, actor, pupil: Pupil, relationship: str, has_authority: bo
         link._history_user = actor
         link.save()
     return link
+
+
+def parent_link_update(*, actor, link: PupilParent, name: str, email: str, phone: str,
+                       safe_to_contact: bool, relationship: str, has_authority: bool) -> None:
+    """Change a parent (as seen by every sibling linked to them) and this pupil's link."""
+    with transaction.atomic():
+        _save_if_changed(link.parent, {"name": name.strip(), "email": email,
+                                       "phone": phone.strip(),
+                                       "safe_to_contact": safe_to_contact}, actor)
+        _save_if_changed(link, {"relationship": relationship, "has_authority": has_authority},
+                         actor)
+
+
+def parent_link_remove(*, actor, link: PupilParent) -> None:
+    """Unlink a parent from one pupil; the Parent row stays for siblings and history."""
+    link._history_user = actor
+    link.delete()
 
 
 def sibling_parents(pupil: Pupil) -> QuerySet[Parent]:
@@ -506,3 +524,29 @@ def _import_parents(row: importer.PupilRow, pupil: Pupil, links: list[PupilParen
                 values["has_authority"] = p.has_authority
             changed |= _save_if_changed(link, values, actor, reason)
     return changed
+
+
+# The checked file travels to the confirm step inside the confirm form, signed (not stored):
+# nothing of the file lands in the session or on disk, the signature binds it to this user and
+# school and expires, and the confirm step parses and checks it again before writing.
+IMPORT_PAYLOAD_MAX_AGE = 30 * 60
+
+
+def _import_payload_salt(user, school) -> str:
+    return f"schools.pupil_import:{user.pk}:{school.pk}"
+
+
+def import_payload_make(data: bytes, *, user, school: School) -> str:
+    """A signed, compressed copy of an uploaded file that passed ``parse_pupil_csv``."""
+    return signing.dumps(data.decode("utf-8"), salt=_import_payload_salt(user, school),
+                         compress=True)
+
+
+def import_payload_read(token: str, *, user, school: School) -> bytes | None:
+    """The file from ``import_payload_make``; None if tampered with, for someone else, or old."""
+    try:
+        text = signing.loads(token, salt=_import_payload_salt(user, school),
+                             max_age=IMPORT_PAYLOAD_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    return text.encode("utf-8") if isinstance(text, str) else None

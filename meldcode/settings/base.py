@@ -158,7 +158,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded files sit outside the web root and are served only through permission-checked
 # views; the storage backend can be swapped for an S3-compatible one.
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
-MEDIA_URL = None
+# No route serves this prefix: files are reachable only through permission-checked views.
+MEDIA_URL = "/geen-publieke-bestanden/"
 STORAGES = {
     "default": {"BACKEND": env.str("MELDCODE_FILE_STORAGE",
                                    default="django.core.files.storage.FileSystemStorage")},

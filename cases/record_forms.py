@@ -1,0 +1,439 @@
+"""Forms for the step records and SOT meetings. They validate only; saving goes through
+``cases.records`` / ``cases.sot`` (which call ``services.record_save``)."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from schools.models import Membership
+from schools.roles import Role
+
+from .models import (Case, Consultation, Conversation, ConversationKind, NotHeldReason, SotDiscussion,
+                     SotMeeting, VeiligThuisAdvice, VerwijsindexRegistration)
+from .records import child_identifier_patterns, identifiers_in
+
+# --- participants: one per line, "Naam – rol" ------------------------------------------------
+
+_PARENS = re.compile(r"^(?P<name>[^()]+?)\s*\((?P<role>[^()]+)\)$")
+# An en or em dash with or without spaces, or a hyphen with spaces on both sides: "Anne-Fleur
+# de Vries - moeder" keeps its double first name.
+_DASH = re.compile(r"\s*[–—]\s*|\s+-\s+")
+DASH = "–"
+MAX_PARTICIPANTS = 40
+
+
+def parse_participants(text: str) -> tuple[list[dict], list[str]]:
+    """Parse "Naam – rol" lines (also "Naam - rol" and "Naam (rol)") into
+    ``[{"name": ..., "role": ...}]``; returns the list and Dutch error messages."""
+    people: list[dict] = []
+    errors: list[str] = []
+    lines = [ln.strip() for ln in (text or "").splitlines()]
+    for number, line in enumerate(lines, start=1):
+        if not line:
+            continue
+        match = _PARENS.match(line)
+        if match:
+            name, role = match["name"], match["role"]
+        else:
+            parts = _DASH.split(line, maxsplit=1)
+            name, role = (parts + [""])[:2]
+        name, role = name.strip(" -–—"), role.strip(" -–—")
+        if not name or not role:
+            errors.append(str(_("Regel %(number)s: schrijf naam en rol, gescheiden door een "
+                                "streepje, bijvoorbeeld „J. de Vries – leerkracht”.")
+                              % {"number": number}))
+        elif len(name) > 200 or len(role) > 100:
+            errors.append(str(_("Regel %(number)s is te lang.") % {"number": number}))
+        else:
+            people.append({"name": name, "role": role})
+    if len(people) > MAX_PARTICIPANTS:
+        errors.append(str(_("Er kunnen hoogstens %(max)s personen worden ingevuld.")
+                          % {"max": MAX_PARTICIPANTS}))
+    return people, errors
+
+
+def format_participants(people) -> str:
+    if not people:
+        return ""
+    return "\n".join(f"{p.get('name', '')} {DASH} {p.get('role', '')}" for p in people)
+
+
+class ParticipantsField(forms.Field):
+    """A textarea with one person per line, stored as a JSON list of ``{"name", "role"}``."""
+
+    default_error_messages = {"required": _("Vul minstens één persoon in.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3}))
+        kwargs.setdefault("help_text", _("Eén persoon per regel: naam – rol, bijvoorbeeld "
+                                         "„J. de Vries – leerkracht”."))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return format_participants(value)
+        return value
+
+    def to_python(self, value):
+        if isinstance(value, list):
+            return value
+        people, errors = parse_participants(value or "")
+        if errors:
+            raise forms.ValidationError(errors)
+        return people
+
+    def has_changed(self, initial, data):
+        try:
+            return (initial or []) != self.to_python(data)
+        except forms.ValidationError:
+            return True
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+YES_NO = [(True, _("Ja")), (False, _("Nee"))]
+
+
+def _to_bool(value) -> bool:
+    return value in (True, "True", "true", "1", "on")
+
+
+def yes_no_field(label, **kwargs) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(label=label, choices=YES_NO, coerce=_to_bool,
+                                  widget=forms.RadioSelect, **kwargs)
+
+
+def textarea(rows: int = 4):
+    return forms.Textarea(attrs={"rows": rows})
+
+
+class VersionedForm(forms.ModelForm):
+    """Edit mode adds the hidden ``lock_version`` the form was built from and a required reason:
+    saved entries are part of the dossier and every change keeps its reason (R31)."""
+
+    lock_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    change_reason = forms.CharField(
+        label=_("Reden van de wijziging"), required=False, max_length=300,
+        help_text=_("Dit verslag hoort bij het dossier. De vorige versie blijft bewaard, met "
+                    "uw naam en deze reden."))
+
+    reason_always_required = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.editing = self.instance.pk is not None
+        if self.editing:
+            self.fields["lock_version"].required = True
+            self.fields["lock_version"].initial = self.instance.lock_version
+            self.fields["change_reason"].required = self.reason_required()
+        else:
+            del self.fields["lock_version"]
+            del self.fields["change_reason"]
+
+    def reason_required(self) -> bool:
+        return self.reason_always_required
+
+
+class RecordForm(VersionedForm):
+    """Date and participants, common to the step records."""
+
+    participants = ParticipantsField(label=_("Deelnemers en hun rol"), required=False)
+    participants_required = False
+
+    def __init__(self, *args, case, **kwargs):
+        self.case = case
+        super().__init__(*args, **kwargs)
+        if "occurred_on" in self.fields:
+            self.fields["occurred_on"].widget = DateInput()
+            if not self.editing:
+                self.fields["occurred_on"].initial = timezone.localdate()
+        if "participants" in self.fields:
+            self.fields["participants"].required = self.participants_required
+
+    def clean_occurred_on(self):
+        day = self.cleaned_data["occurred_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("Deze datum ligt in de toekomst. Leg een verslag vast "
+                                          "nadat het heeft plaatsgevonden."))
+        return day
+
+
+class VerwijsindexForm(RecordForm):
+    """Only that a signal was given, when, and whether parents were informed: the Verwijsindex
+    holds no reason and no content (domain.md §8, R43), so neither does this form."""
+
+    parents_informed = yes_no_field(_("Zijn de ouders/verzorgers geïnformeerd?"))
+
+    class Meta:
+        model = VerwijsindexRegistration
+        fields = ["occurred_on", "parents_informed"]
+        labels = {"occurred_on": _("Datum van registratie")}
+        help_texts = {"occurred_on": _("Herbeoordelen of intrekken moet uiterlijk twee jaar na "
+                                       "deze datum.")}
+
+
+class VerwijsindexWithdrawForm(forms.Form):
+    withdrawn_on = forms.DateField(label=_("Ingetrokken op"), widget=DateInput())
+    lock_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, registration, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["withdrawn_on"].initial = timezone.localdate()
+        self.fields["lock_version"].initial = registration.lock_version
+
+
+class ConsultationForm(RecordForm):
+    participants_required = True
+
+    class Meta:
+        model = Consultation
+        fields = ["occurred_on", "participants", "consulted", "question", "advice",
+                  "agreed_actions"]
+        labels = {"occurred_on": _("Datum van de consultatie"),
+                  "consulted": _("Wie is geraadpleegd")}
+        help_texts = {"consulted": _("Bijvoorbeeld de intern begeleider, de jeugdverpleegkundige "
+                                     "of het wijkteam.")}
+        widgets = {"question": textarea(), "advice": textarea(), "agreed_actions": textarea()}
+
+
+class VeiligThuisAdviceForm(RecordForm):
+    class Meta:
+        model = VeiligThuisAdvice
+        fields = ["occurred_on", "adviser", "anonymous", "participants", "question", "advice"]
+        labels = {"occurred_on": _("Datum van de adviesvraag"),
+                  "anonymous": _("Anoniem gevraagd (zonder gegevens van het kind of gezin)"),
+                  "participants": _("Wie vroeg het advies (naam – rol)")}
+        help_texts = {
+            "adviser": _("Naam of functie van de adviseur bij Veilig Thuis."),
+            "question": _("Bij een anonieme adviesvraag: geen naam, leerlingnummer of "
+                          "geboortedatum van het kind en geen namen van de ouders."),
+        }
+        widgets = {"question": textarea(), "advice": textarea()}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("anonymous"):
+            # R19: an anonymous advice request stores no child identifiers in its note.
+            patterns = child_identifier_patterns(self.case.pupil)
+            for name in ("question", "advice"):
+                hits = identifiers_in(cleaned.get(name, ""), patterns)
+                if hits:
+                    self.add_error(name, _(
+                        "Deze adviesvraag is anoniem: de tekst mag het kind niet herkenbaar maken. "
+                        "Haal weg: %(what)s.") % {"what": ", ".join(hits)})
+        return cleaned
+
+
+HELD_CHOICES = [(True, _("Ja, het gesprek is gevoerd")),
+                (False, _("Nee, het gesprek is (nog) niet gevoerd"))]
+
+HELD_FIELDS = ["participants", "with_parents", "with_pupil", "purpose", "discussed", "reactions",
+               "agreements"]
+NOT_HELD_FIELDS = ["not_held_reason", "not_held_explanation"]
+
+
+class ConversationForm(RecordForm):
+    """Conversation with parents and/or pupil (step 3, R7), or why it was not held (R8)."""
+
+    kind = ConversationKind.STEP3
+    held = forms.TypedChoiceField(label=_("Is het gesprek gevoerd?"), choices=HELD_CHOICES,
+                                  coerce=_to_bool, widget=forms.RadioSelect, initial=True)
+
+    class Meta:
+        model = Conversation
+        fields = ["occurred_on", "held", *HELD_FIELDS, *NOT_HELD_FIELDS]
+        labels = {"occurred_on": _("Datum"), "purpose": _("Doel van het gesprek"),
+                  "reactions": _("Reacties van ouders en/of leerling"),
+                  "not_held_explanation": _("Toelichting waarom het gesprek niet is gevoerd")}
+        widgets = {"purpose": textarea(2), "discussed": textarea(5), "reactions": textarea(),
+                   "agreements": textarea(), "not_held_explanation": textarea()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "not_held_reason" in self.fields:
+            self.fields["not_held_reason"].choices = [("", _("— kies een reden —")),
+                                                      *NotHeldReason.choices]
+
+    def _post_clean(self):
+        self.instance.kind = self.kind
+        super()._post_clean()
+
+    def clean(self):
+        cleaned = super().clean()
+        held = cleaned.get("held", True)
+        if held:
+            if not cleaned.get("discussed", "").strip():
+                self.add_error("discussed", _("Beschrijf wat er is besproken."))
+            if not cleaned.get("participants") and "participants" not in self.errors:
+                self.add_error("participants", _("Vul in wie er bij het gesprek waren."))
+            if (self.kind == ConversationKind.STEP3 and not cleaned.get("with_parents")
+                    and not cleaned.get("with_pupil")):
+                self.add_error("with_parents", _("Kies met wie het gesprek was: de ouders/"
+                                                 "verzorgers en/of de leerling."))
+            # A held conversation has no reason for not holding it.
+            cleaned["not_held_reason"], cleaned["not_held_explanation"] = "", ""
+        else:
+            if not cleaned.get("not_held_reason"):
+                self.add_error("not_held_reason", _("Kies een reden uit de lijst."))
+            if not cleaned.get("not_held_explanation", "").strip():
+                self.add_error("not_held_explanation",
+                               _("Licht toe waarom het gesprek niet is gevoerd."))
+            # Nothing was discussed in a conversation that did not take place.
+            for name in ("purpose", "discussed", "reactions", "agreements"):
+                cleaned[name] = ""
+        return cleaned
+
+
+class ParentContactForm(ConversationForm):
+    """Contact with parents ("bespreken met ouders"), at any step: no "not held" branch."""
+
+    kind = ConversationKind.PARENT_CONTACT
+
+    class Meta(ConversationForm.Meta):
+        fields = ["occurred_on", "participants", "with_pupil", "purpose", "discussed",
+                  "reactions", "agreements"]
+        labels = {**ConversationForm.Meta.labels, "with_pupil": _("De leerling was er ook bij"),
+                  "purpose": _("Aanleiding"), "reactions": _("Reacties van de ouders")}
+
+    held = None  # no "not held" branch: a contact that did not happen is not recorded
+
+    def _post_clean(self):
+        self.instance.held, self.instance.with_parents = True, True
+        super()._post_clean()
+
+
+# --- SOT ------------------------------------------------------------------------------------
+
+User = get_user_model()
+CHAIR_ROLES = {Role.DIRECTEUR, Role.IB, Role.VC, Role.SOT}
+
+
+class _StaffChoiceMixin:
+    labels: dict[int, str] = {}
+
+    def label_from_instance(self, obj):
+        return self.labels.get(obj.pk) or obj.get_full_name() or obj.username
+
+
+class StaffChoiceField(_StaffChoiceMixin, forms.ModelChoiceField):
+    pass
+
+
+class StaffMultipleChoiceField(_StaffChoiceMixin, forms.ModelMultipleChoiceField):
+    pass
+
+
+def school_staff(school) -> dict[int, dict]:
+    """Users with a role in force at ``school``: ``{user_id: {"user", "roles", "label"}}``.
+    One query; includes external SOT members and their function (R9)."""
+    staff: dict[int, dict] = {}
+    rows = (Membership.objects.active().filter(school=school)
+            .exclude(role__in=Role.board_level()).select_related("user")
+            .order_by("user__last_name", "user__first_name"))
+    for m in rows:
+        entry = staff.setdefault(m.user_id, {"user": m.user, "roles": [], "functions": []})
+        entry["roles"].append(m.role)
+        if m.external_function:
+            entry["functions"].append(m.get_external_function_display())
+        entry.setdefault("labels", []).append(str(m.get_role_display()))
+    for entry in staff.values():
+        user = entry["user"]
+        extra = ", ".join(entry["labels"] + entry["functions"])
+        entry["label"] = f"{user.get_full_name() or user.username} ({extra})"
+    return staff
+
+
+class SotMeetingForm(VersionedForm):
+    """Date, chair (default the directeur), attendees with their roles including external SOT
+    members, external attendees and whether parents attended (R9)."""
+
+    held_on = forms.DateField(label=_("Datum van het overleg"), widget=DateInput())
+    chair = StaffChoiceField(label=_("Voorzitter"), queryset=User.objects.none(),
+                             empty_label=_("— kies de voorzitter —"))
+    attendees = StaffMultipleChoiceField(
+        label=_("Aanwezigen van de school en het SOT"), queryset=User.objects.none(),
+        required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("Aanwezigen zien de leerlingen op de agenda van dit overleg. De voorzitter "
+                    "is altijd aanwezig."))
+    external_attendees = ParticipantsField(
+        label=_("Andere aanwezigen (naam – functie)"), required=False,
+        help_text=_("Eén persoon per regel, bijvoorbeeld „A. Jansen – jeugdarts”. Alleen namen, "
+                    "deze personen krijgen geen toegang tot de app."))
+
+    class Meta:
+        model = SotMeeting
+        fields = ["held_on", "chair", "attendees", "external_attendees", "parents_attended"]
+        labels = {"parents_attended": _("Ouders/verzorgers waren (deels) aanwezig")}
+
+    def __init__(self, *args, school, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.school = school
+        staff = school_staff(school)
+        labels = {pk: entry["label"] for pk, entry in staff.items()}
+        chair_ids = [pk for pk, e in staff.items() if CHAIR_ROLES & set(e["roles"])]
+        ordered = User.objects.order_by("last_name", "first_name", "pk")
+        self.fields["chair"].queryset = ordered.filter(pk__in=chair_ids)
+        self.fields["chair"].labels = labels
+        self.fields["attendees"].queryset = ordered.filter(pk__in=list(staff))
+        self.fields["attendees"].labels = labels
+        if not self.editing:
+            directors = [pk for pk, e in staff.items() if Role.DIRECTEUR in e["roles"]]
+            if directors:
+                self.fields["chair"].initial = directors[0]
+
+
+class SotAgendaMeetingForm(forms.Form):
+    """Put one case on the agenda of a meeting (chosen from the case)."""
+
+    meeting = forms.ModelChoiceField(label=_("SOT-overleg"), queryset=SotMeeting.objects.none(),
+                                     empty_label=_("— kies een overleg —"))
+
+    def __init__(self, *args, meetings, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].queryset = meetings
+        self.fields["meeting"].label_from_instance = lambda m: _(
+            "%(date)s, voorzitter %(chair)s") % {
+            "date": m.held_on.strftime("%d-%m-%Y"),
+            "chair": m.chair.get_full_name() or m.chair.username}
+
+
+class SotAgendaCaseForm(forms.Form):
+    """Put a case on the agenda (chosen from the meeting page)."""
+
+    case = forms.ModelChoiceField(label=_("Dossier"), queryset=Case.objects.none(),
+                                  empty_label=_("— kies een dossier —"))
+
+    def __init__(self, *args, cases, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["case"].queryset = cases
+        self.fields["case"].label_from_instance = lambda c: f"{c.pupil.full_name} ({c.number})"
+
+
+class SotWeighingForm(VersionedForm):
+    """The weighing of one case in the SOT (step 4, R9)."""
+
+    class Meta:
+        model = SotDiscussion
+        fields = ["nature_severity", "risk_assessment", "agreed_approach"]
+        widgets = {"nature_severity": textarea(5), "risk_assessment": textarea(5),
+                   "agreed_approach": textarea(5)}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self._meta.fields:
+            self.fields[name].required = True
+
+    def reason_required(self) -> bool:
+        # Filling in the empty agenda item the first time is not a change of the dossier.
+        i = self.instance
+        return bool(i.nature_severity or i.risk_assessment or i.agreed_approach)

@@ -1,0 +1,149 @@
+"""Writes and rules for the step records (consultations, Veilig Thuis advice, conversations,
+Verwijsindex registrations). Saves go through ``services.record_save`` for optimistic
+locking and history; this module adds the rules around it: records only on open cases,
+the step and author set at creation, the Verwijsindex review date, and the anonymity rule
+for Veilig Thuis advice (R19).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from schools.models import Pupil, PupilParent
+
+from .models import Case, Status, VerwijsindexRegistration
+from .services import ServiceError, record_save
+
+# The Verwijsindex removes a signal at most two years after it was given (domain.md §8, R44).
+VIR_REVIEW_YEARS = 2
+
+
+def vir_review_date(registered_on: datetime.date) -> datetime.date:
+    """The date a Verwijsindex registration must be reviewed or withdrawn: two years on."""
+    try:
+        return registered_on.replace(year=registered_on.year + VIR_REVIEW_YEARS)
+    except ValueError:  # 29 February: the last day of February two years on
+        return registered_on.replace(year=registered_on.year + VIR_REVIEW_YEARS, day=28)
+
+
+def _lock_open_case(case: Case) -> Case:
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if locked.status != Status.OPEN:
+        raise ServiceError(_("Dit dossier is afgesloten. Heropen het dossier om er iets aan toe "
+                             "te voegen of te wijzigen."))
+    return locked
+
+
+@transaction.atomic
+def record_create(*, case: Case, record, actor):
+    """Add a new step record to an open case, at the case's current step, authored by ``actor``."""
+    locked = _lock_open_case(case)
+    record.case = case
+    record.step = locked.step
+    record.author = actor
+    if isinstance(record, VerwijsindexRegistration):
+        record.review_on = vir_review_date(record.occurred_on)
+    return record_save(record=record, actor=actor, reason="aangemaakt")
+
+
+@transaction.atomic
+def record_update(*, record, actor, base_version: int, reason: str):
+    """Save a changed step record of an open case. Raises ``EditConflict`` (nothing written)
+    when someone else saved it after ``base_version``; the change reason is required (R31)."""
+    if not reason.strip():
+        raise ServiceError(_("Geef een reden voor de wijziging."))
+    _lock_open_case(record.case)
+    if isinstance(record, VerwijsindexRegistration):
+        record.review_on = vir_review_date(record.occurred_on)
+    return record_save(record=record, actor=actor, base_version=base_version,
+                       reason=reason.strip())
+
+
+@transaction.atomic
+def vir_withdraw(*, registration: VerwijsindexRegistration, actor, withdrawn_on: datetime.date,
+                 base_version: int) -> VerwijsindexRegistration:
+    """Record that the Verwijsindex signal was withdrawn (R44).
+
+    Allowed on a closed case too: withdrawing the signal is typically what follows closing.
+    The app only records the human action; it sends nothing to the Verwijsindex (R50).
+    """
+    if registration.withdrawn_on is not None:
+        raise ServiceError(_("Deze registratie is al ingetrokken."))
+    if withdrawn_on < registration.occurred_on:
+        raise ServiceError(_("De datum van intrekken ligt vóór de datum van registratie."))
+    if withdrawn_on > timezone.localdate():
+        raise ServiceError(_("De datum van intrekken ligt in de toekomst."))
+    registration.withdrawn_on = withdrawn_on
+    return record_save(record=registration, actor=actor, base_version=base_version,
+                       reason="ingetrokken in de Verwijsindex")
+
+
+# --- R19: an anonymous advice request to Veilig Thuis stores no child identifiers -----------
+
+# Dutch name particles (tussenvoegsels): too common to count as identifying on their own.
+NAME_PARTICLES = {"van", "der", "den", "de", "het", "ten", "ter", "te", "op", "aan", "uit",
+                  "bij", "in", "los", "del", "von", "vom", "zu", "la", "le", "du", "da", "di",
+                  "el", "al", "bin", "ben", "ibn", "'t"}
+
+DUTCH_MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+                "september", "oktober", "november", "december"]
+
+
+def _name_parts(name: str) -> list[str]:
+    return [p for p in re.split(r"[\s]+", name.strip())
+            if len(p) > 2 and p.lower() not in NAME_PARTICLES]
+
+
+def _word(text: str) -> str:
+    # Word boundaries that also hold for names that start or end with a non-word character.
+    return r"(?<!\w)" + re.escape(text) + r"(?!\w)"
+
+
+def _date_patterns(day: datetime.date) -> list[str]:
+    d, m, y = day.day, day.month, day.year
+    sep = r"[-/.]"
+    return [
+        rf"(?<!\d)0?{d}{sep}0?{m}{sep}{y}(?!\d)",        # 14-05-2017, 14-5-2017, 14/05/2017
+        rf"(?<!\d){y}{sep}{m:02d}{sep}{d:02d}(?!\d)",     # 2017-05-14
+        rf"(?<!\d){y}{sep}{m}{sep}{d}(?!\d)",             # 2017-5-14
+        rf"(?<!\d)0?{d}\s+{DUTCH_MONTHS[m - 1]}\s+{y}(?!\d)",  # 14 mei 2017
+    ]
+
+
+def child_identifier_patterns(pupil: Pupil) -> list[tuple[str, re.Pattern]]:
+    """(description, compiled pattern) pairs for what identifies ``pupil``: first and last
+    name, pupil number, date of birth, and the names of the pupil's parents. One query."""
+    found: list[tuple[str, str]] = []
+    if pupil.first_name.strip():
+        found.append((gettext_lazy("de voornaam van de leerling"), _word(pupil.first_name.strip())))
+    if pupil.last_name.strip():
+        found.append((gettext_lazy("de achternaam van de leerling"),
+                      _word(pupil.last_name.strip())))
+        for part in _name_parts(pupil.last_name):
+            found.append((gettext_lazy("de achternaam van de leerling"), _word(part)))
+    if pupil.external_id.strip():
+        found.append((gettext_lazy("het leerlingnummer"), _word(pupil.external_id.strip())))
+    for pattern in _date_patterns(pupil.date_of_birth):
+        found.append((gettext_lazy("de geboortedatum van de leerling"), pattern))
+    parent_names = PupilParent.objects.filter(pupil=pupil).values_list("parent__name", flat=True)
+    for name in parent_names:
+        if name.strip():
+            found.append((gettext_lazy("de naam van een ouder/verzorger"), _word(name.strip())))
+        for part in _name_parts(name):
+            found.append((gettext_lazy("de naam van een ouder/verzorger"), _word(part)))
+    return [(what, re.compile(p, re.IGNORECASE)) for what, p in found]
+
+
+def identifiers_in(text: str, patterns) -> list[str]:
+    """Descriptions (not values) of the child identifiers found in ``text``, without repeats."""
+    hits: list[str] = []
+    for what, pattern in patterns:
+        if pattern.search(text or "") and str(what) not in hits:
+            hits.append(str(what))
+    return hits

@@ -1,0 +1,231 @@
+"""The case timeline: every signal, step record and step move of a case in date order.
+
+One query per record type, merged in Python (style.md §2.7), so the cost does not grow with
+the number of records. The PDF dossier reuses ``case_timeline``. Other apps (the
+afwegingskader) add their records with ``register_timeline_source`` so that this module
+never imports them (architecture.md: cases does not import afwegingskader).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from signals.models import SignalVersion
+
+from .models import (Case, Consultation, Conversation, SotDiscussion, Step, StepTransition,
+                     TransitionKind, VeiligThuisAdvice, VerwijsindexRegistration)
+
+
+@dataclass
+class TimelineEntry:
+    """One item on the timeline.
+
+    ``date`` is the day it happened (observation date, meeting date, day of a step move);
+    ``moment`` the exact time where one is known (step moves), ``recorded_at`` when it was
+    written down (orders items of the same day). ``details`` are (label, text) pairs any
+    renderer can show without knowing the kind; signals carry ``obj.latest_version`` for the
+    facts / child's words / interpretation blocks.
+    """
+
+    date: datetime.date
+    kind: str
+    title: str
+    author: Any
+    obj: Any
+    moment: datetime.datetime | None = None
+    recorded_at: datetime.datetime | None = None
+    step: int | None = None
+    details: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def step_label(self) -> str:
+        return Step(self.step).label if self.step else ""
+
+    @property
+    def sort_key(self):
+        tiebreak = self.moment or self.recorded_at or _EPOCH
+        return (self.date, tiebreak)
+
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+TimelineSource = Callable[[Case], list[TimelineEntry]]
+_EXTRA_SOURCES: list[TimelineSource] = []
+
+
+def register_timeline_source(source: TimelineSource) -> None:
+    """Add a callable ``source(case) -> list[TimelineEntry]``; it should run O(1) queries."""
+    if source not in _EXTRA_SOURCES:
+        _EXTRA_SOURCES.append(source)
+
+
+def participants_text(participants) -> str:
+    """``[{"name": ..., "role": ...}]`` as "Naam (rol), ..."."""
+    parts = []
+    for p in participants or []:
+        if isinstance(p, dict):
+            name, role = (p.get("name") or "").strip(), (p.get("role") or "").strip()
+            parts.append(f"{name} ({role})" if name and role else name or role)
+        elif p:
+            parts.append(str(p))
+    return ", ".join(p for p in parts if p)
+
+
+def _details(*pairs) -> list[tuple[str, str]]:
+    return [(str(label), str(value)) for label, value in pairs if value not in ("", None)]
+
+
+def case_signals(case: Case) -> list:
+    """The case's signals, each with ``latest_version`` (author preloaded); one query.
+
+    The newest ``SignalVersion`` is the current text of a signal (R31: corrections are new
+    versions), so the query starts from the versions and keeps the newest per signal.
+    """
+    newer = SignalVersion.objects.filter(signal_id=OuterRef("signal_id"),
+                                         number__gt=OuterRef("number"))
+    versions = (SignalVersion.objects
+                .filter(signal__case_links__case_id=case.pk)
+                .filter(~Exists(newer))
+                .select_related("signal", "signal__recorded_by", "author")
+                .order_by("signal__observed_on", "signal__recorded_at", "signal_id"))
+    signals = []
+    for version in versions:
+        signal = version.signal
+        signal.latest_version = version
+        signals.append(signal)
+    return signals
+
+
+def _signal_entries(case: Case) -> list[TimelineEntry]:
+    entries = []
+    for signal in case_signals(case):
+        flags = [str(label) for flag, label in (
+            (signal.disclosure, _("disclosure: het kind heeft zelf iets verteld")),
+            (signal.acute_danger, _("acuut gevaar")),
+            (signal.staff_suspect, _("vermoedelijke pleger is een medewerker")),
+        ) if flag]
+        source = signal.get_source_display()
+        if signal.source_detail:
+            source = f"{source}: {signal.source_detail}"
+        entries.append(TimelineEntry(
+            date=signal.observed_on, kind="signal",
+            title=_("Signaal: %(category)s") % {"category": signal.get_category_display()},
+            author=signal.recorded_by, obj=signal, recorded_at=signal.recorded_at,
+            step=Step.SIGNALEN,
+            details=_details((_("Bron"), source), (_("Bijzonderheden"), ", ".join(flags)),
+                             (_("Versie"), signal.latest_version.number
+                              if signal.latest_version.number > 1 else ""))))
+    return entries
+
+
+def _verwijsindex_entries(case: Case) -> list[TimelineEntry]:
+    return [TimelineEntry(
+        date=r.occurred_on, kind="verwijsindex", title=_("Signaal afgegeven in de Verwijsindex"),
+        author=r.author, obj=r, recorded_at=r.created_at, step=r.step,
+        details=_details((_("Ouders geïnformeerd"), _("ja") if r.parents_informed else _("nee")),
+                         (_("Herbeoordelen uiterlijk"), r.review_on.strftime("%d-%m-%Y")),
+                         (_("Ingetrokken op"), r.withdrawn_on.strftime("%d-%m-%Y")
+                          if r.withdrawn_on else "")))
+        for r in VerwijsindexRegistration.objects.filter(case_id=case.pk).select_related("author")]
+
+
+def _consultation_entries(case: Case) -> list[TimelineEntry]:
+    return [TimelineEntry(
+        date=r.occurred_on, kind="consultation", title=_("Collegiale consultatie"),
+        author=r.author, obj=r, recorded_at=r.created_at, step=r.step,
+        details=_details((_("Met wie"), r.consulted),
+                         (_("Deelnemers"), participants_text(r.participants)),
+                         (_("Vraag of aanleiding"), r.question), (_("Advies"), r.advice),
+                         (_("Afgesproken acties"), r.agreed_actions)))
+        for r in Consultation.objects.filter(case_id=case.pk).select_related("author")]
+
+
+def _vt_advice_entries(case: Case) -> list[TimelineEntry]:
+    return [TimelineEntry(
+        date=r.occurred_on, kind="vt_advice",
+        title=_("Advies gevraagd aan Veilig Thuis (anoniem)") if r.anonymous
+        else _("Advies gevraagd aan Veilig Thuis"),
+        author=r.author, obj=r, recorded_at=r.created_at, step=r.step,
+        details=_details((_("Adviseur"), r.adviser),
+                         (_("Deelnemers"), participants_text(r.participants)),
+                         (_("Voorgelegde vraag"), r.question), (_("Advies"), r.advice)))
+        for r in VeiligThuisAdvice.objects.filter(case_id=case.pk).select_related("author")]
+
+
+def _conversation_entries(case: Case) -> list[TimelineEntry]:
+    entries = []
+    for r in Conversation.objects.filter(case_id=case.pk).select_related("author"):
+        if not r.held:
+            title = _("Gesprek niet gevoerd")
+            details = _details((_("Reden"), r.get_not_held_reason_display()),
+                               (_("Toelichting"), r.not_held_explanation))
+        else:
+            title = r.get_kind_display()
+            with_whom = [str(w) for w, on in ((_("ouders/verzorgers"), r.with_parents),
+                                              (_("leerling"), r.with_pupil)) if on]
+            details = _details((_("Met"), ", ".join(with_whom)),
+                               (_("Deelnemers"), participants_text(r.participants)),
+                               (_("Doel"), r.purpose), (_("Besproken"), r.discussed),
+                               (_("Reacties"), r.reactions), (_("Afspraken"), r.agreements))
+        entries.append(TimelineEntry(date=r.occurred_on, kind="conversation",
+                                     title=str(title)[:1].upper() + str(title)[1:],
+                                     author=r.author, obj=r, recorded_at=r.created_at,
+                                     step=r.step, details=details))
+    return entries
+
+
+def _sot_entries(case: Case) -> list[TimelineEntry]:
+    entries = []
+    for r in SotDiscussion.objects.filter(case_id=case.pk).select_related(
+            "author", "meeting", "meeting__chair"):
+        chair = r.meeting.chair
+        entries.append(TimelineEntry(
+            date=r.occurred_on, kind="sot_discussion", title=_("Besproken in het SOT"),
+            author=r.author, obj=r, recorded_at=r.created_at, step=r.step,
+            details=_details((_("Voorzitter"), chair.get_full_name() or chair.username),
+                             (_("Deelnemers"), participants_text(r.participants)),
+                             (_("Aard en ernst van de signalen"), r.nature_severity),
+                             (_("Inschatting van de risico's"), r.risk_assessment),
+                             (_("Afgesproken aanpak"), r.agreed_approach))))
+    return entries
+
+
+def transition_title(t: StepTransition) -> str:
+    to_label = Step(t.to_step).label
+    return {
+        TransitionKind.OPEN: _("Dossier geopend in %(step)s") % {"step": to_label},
+        TransitionKind.FORWARD: _("Verder naar %(step)s") % {"step": to_label},
+        TransitionKind.BACK: _("Terug naar %(step)s") % {"step": to_label},
+        TransitionKind.CLOSE: _("Dossier afgesloten"),
+        TransitionKind.REOPEN: _("Dossier heropend: ronde %(cycle)s") % {"cycle": t.cycle},
+    }.get(t.kind, t.get_kind_display())
+
+
+def _transition_entries(case: Case) -> list[TimelineEntry]:
+    return [TimelineEntry(
+        date=timezone.localdate(t.at), kind="transition", title=transition_title(t),
+        author=t.actor, obj=t, moment=t.at, recorded_at=t.at, step=t.to_step,
+        details=_details((_("Reden"), t.reason)))
+        for t in StepTransition.objects.filter(case_id=case.pk).select_related("actor")]
+
+
+_BUILTIN_SOURCES: list[TimelineSource] = [
+    _signal_entries, _verwijsindex_entries, _consultation_entries, _vt_advice_entries,
+    _conversation_entries, _sot_entries, _transition_entries,
+]
+
+
+def case_timeline(case: Case) -> list[TimelineEntry]:
+    """All entries of the case, oldest first: one query per source, merged in Python."""
+    entries: list[TimelineEntry] = []
+    for source in (*_BUILTIN_SOURCES, *_EXTRA_SOURCES):
+        entries.extend(source(case))
+    entries.sort(key=lambda e: e.sort_key)
+    return entries

@@ -1,0 +1,222 @@
+"""Forms for recording and correcting a signal. They validate only; services store."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from schools.models import Membership, Pupil
+
+from .models import SOURCES_NEEDING_DETAIL, Category, PupilRole, Source
+from .validators import validate_attachment, validate_attachment_count
+
+MAX_PUPIL_ROWS = 5
+ROWS_WITHOUT_JS = 3
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """A file field that accepts several files; cleans to a list."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class ChooseSchoolForm(forms.Form):
+    """For staff with a role at more than one school: which school is the signal about?"""
+
+    school = forms.ModelChoiceField(queryset=None, label=_lazy("School"),
+                                    empty_label=_lazy("— kies een school —"),
+                                    error_messages={"required": _lazy("Kies een school."),
+                                                    "invalid_choice": _lazy("Kies een school.")})
+
+    def __init__(self, *args, schools, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = schools
+
+
+class SignalForm(forms.Form):
+    """The observation itself: when, what (facts, the child's words, interpretation), source,
+    category and flags (R29, R30)."""
+
+    observed_on = forms.DateField(
+        label=_lazy("Datum van de waarneming"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        error_messages={"required": _lazy("Vul de datum in waarop u het zag of hoorde."),
+                        "invalid": _lazy("Vul een geldige datum in.")})
+    facts = forms.CharField(
+        label=_lazy("Wat heeft u gezien of gehoord? (feiten)"),
+        help_text=_lazy("Beschrijf zo letterlijk en neutraal mogelijk wat u zag of hoorde: "
+                        "wie, wat, waar, wanneer. Geen conclusies."),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": _lazy("Beschrijf wat u heeft gezien of gehoord.")})
+    child_words = forms.CharField(
+        label=_lazy("Letterlijke woorden van het kind"), required=False,
+        help_text=_lazy("Alleen wat het kind zelf zei, zo letterlijk mogelijk."),
+        widget=forms.Textarea(attrs={"rows": 3}))
+    interpretation = forms.CharField(
+        label=_lazy("Uw interpretatie of niet-pluisgevoel"), required=False,
+        help_text=_lazy("Uw eigen duiding, los van de feiten. Dit wordt getoond met uw naam "
+                        "als auteur."),
+        widget=forms.Textarea(attrs={"rows": 3}))
+    source = forms.ChoiceField(
+        label=_lazy("Van wie komt de informatie?"), choices=Source.choices, initial=Source.OWN,
+        widget=forms.Select(attrs={"data-signal-source": "1"}))
+    source_detail = forms.CharField(
+        label=_lazy("Naam of functie van de bron"), required=False, max_length=200,
+        help_text=_lazy("Verplicht bij een ouder/verzorger, een collega of een derde."))
+    category = forms.ChoiceField(
+        label=_lazy("Soort zorg"), choices=[("", _lazy("— kies —"))] + Category.choices,
+        help_text=_lazy("Bij eergerelateerd geweld, meisjesbesnijdenis of huwelijksdwang "
+                        "raadpleegt u altijd een specialist."),
+        widget=forms.Select(attrs={"data-signal-category": "1"}),
+        error_messages={"required": _lazy("Kies een soort zorg.")})
+    disclosure = forms.BooleanField(
+        label=_lazy("Het kind heeft mij zelf iets verteld (disclosure)"), required=False)
+    acute_danger = forms.BooleanField(
+        label=_lazy("Er is acuut gevaar"), required=False,
+        help_text=_lazy("Is het kind nu in gevaar? Bel direct 112 of Veilig Thuis "
+                        "(0800-2000) en leg daarna dit signaal vast."))
+    staff_suspect = forms.BooleanField(
+        label=_lazy("De vermoedelijke pleger is een medewerker van de school"), required=False,
+        help_text=_lazy("Dan gaat het signaal niet naar de school maar naar het bestuur. U "
+                        "moet het bevoegd gezag ook zelf direct informeren; alleen de "
+                        "directeur inlichten is niet genoeg."))
+    attachments = MultipleFileField(
+        label=_lazy("Bijlagen (foto of PDF)"), required=False,
+        help_text=_lazy("Maximaal 5 bestanden van elk hoogstens 10 MB: JPEG, PNG of PDF."),
+        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,application/pdf"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["observed_on"].initial = today
+        self.fields["observed_on"].widget.attrs["max"] = today.isoformat()
+
+    def clean_observed_on(self):
+        observed_on = self.cleaned_data["observed_on"]
+        if observed_on > timezone.localdate():
+            raise ValidationError(_("De datum van de waarneming kan niet in de toekomst liggen."))
+        return observed_on
+
+    def clean_attachments(self):
+        files = self.cleaned_data.get("attachments") or []
+        validate_attachment_count(files)
+        errors = []
+        for upload in files:
+            try:
+                validate_attachment(upload)
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+        if errors:
+            raise ValidationError(errors)
+        return files
+
+    def clean(self):
+        data = super().clean()
+        if data.get("source") in SOURCES_NEEDING_DETAIL and not data.get("source_detail", "").strip():
+            self.add_error("source_detail", _(
+                "Vul de naam of functie in van degene van wie de informatie komt."))
+        return data
+
+
+def pupil_choices(user, school) -> tuple[list, dict[int, Pupil]]:
+    """Grouped choices of the school's current pupils, one optgroup per class.
+
+    The classes the user teaches (``Membership.classes``) come first. Two queries; the
+    result is shared by every row of the formset.
+    """
+    own_class_ids = set(
+        Membership.objects.active().filter(user=user, school=school, classes__isnull=False)
+        .values_list("classes", flat=True))
+    pupils = list(Pupil.objects.current().filter(school=school).select_related("school_class")
+                  .order_by("school_class__name", "last_name", "first_name"))
+    groups: dict[object, tuple[str, list]] = {}
+    for pupil in pupils:
+        cls = pupil.school_class
+        key = cls.pk if cls else None
+        if key not in groups:
+            label = cls.name if cls else _("zonder groep")
+            if key in own_class_ids:
+                label = _("Mijn groep: %(name)s") % {"name": label}
+            groups[key] = (label, [])
+        groups[key][1].append((pupil.pk, pupil.full_name))
+    order = sorted(groups, key=lambda k: (k not in own_class_ids, k is None, groups[k][0]))
+    choices: list = [("", _("— kies een leerling —"))]
+    choices += [(groups[k][0], groups[k][1]) for k in order]
+    return choices, {p.pk: p for p in pupils}
+
+
+class SignalPupilForm(forms.Form):
+    pupil = forms.TypedChoiceField(
+        label=_lazy("Leerling"), coerce=int, choices=(),
+        error_messages={"required": _lazy("Kies een leerling."),
+                        "invalid_choice": _lazy("Kies een leerling van deze school.")})
+    role = forms.ChoiceField(label=_lazy("Rol in het signaal"), choices=PupilRole.choices,
+                             initial=PupilRole.CONCERNED)
+
+    def __init__(self, *args, choices=(), pupils=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pupil"].choices = choices
+        self._pupils = pupils or {}
+
+    def clean_pupil(self):
+        pk = self.cleaned_data["pupil"]
+        if pk not in self._pupils:
+            raise ValidationError(_("Kies een leerling van deze school."))
+        return self._pupils[pk]
+
+
+class BaseSignalPupilFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        chosen = [(f.cleaned_data["pupil"], f.cleaned_data["role"]) for f in self.forms
+                  if f.cleaned_data and f.cleaned_data.get("pupil")]
+        if not chosen:
+            raise ValidationError(_("Kies minstens één leerling."))
+        if len({p.pk for p, _role in chosen}) != len(chosen):
+            raise ValidationError(_("Dezelfde leerling staat er meer dan één keer in."))
+        if not any(role == PupilRole.CONCERNED for _p, role in chosen):
+            raise ValidationError(
+                _("Kies bij minstens één leerling de rol ‘om wie de zorg gaat’."))
+        self.chosen = chosen
+
+
+SignalPupilFormSet = forms.formset_factory(
+    SignalPupilForm, formset=BaseSignalPupilFormSet, extra=ROWS_WITHOUT_JS,
+    max_num=MAX_PUPIL_ROWS, absolute_max=MAX_PUPIL_ROWS, validate_max=True)
+
+
+def pupil_formset(user, school, data=None) -> BaseSignalPupilFormSet:
+    choices, pupils = pupil_choices(user, school)
+    return SignalPupilFormSet(data, prefix="leerlingen",
+                              form_kwargs={"choices": choices, "pupils": pupils})
+
+
+class SignalCorrectForm(forms.Form):
+    """A new version of the observation text (R31). ``base_number`` detects edit conflicts."""
+
+    base_number = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    facts = SignalForm.base_fields["facts"]
+    child_words = SignalForm.base_fields["child_words"]
+    interpretation = SignalForm.base_fields["interpretation"]
+    reason = forms.CharField(
+        label=_lazy("Reden van de correctie"), widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_lazy("Bijvoorbeeld: tikfout hersteld, datum of woorden verduidelijkt. De "
+                        "eerdere versie blijft bewaard."),
+        error_messages={"required": _lazy("Geef de reden van de correctie.")})
+
