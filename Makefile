@@ -6,7 +6,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cksum requirements.lock | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock | cksum | cut -d' ' -f1)
+TEST_STAMP := $(VENV)/.installed-test-$(shell cat requirements.lock requirements-test.lock | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
@@ -18,10 +19,14 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): $(PY) requirements.lock
-	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
-	rm -f $(VENV)/.installed-*
+	rm -f $(VENV)/.installed-[0-9]*
 	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP) requirements-test.lock
+	$(PY) -m pip install --quiet -r requirements.lock -r requirements-test.lock
+	rm -f $(VENV)/.installed-test-*
+	touch $(TEST_STAMP)
 
 venv: $(STAMP)
 
@@ -46,10 +51,10 @@ run: demo
 	trap 'kill -TERM -$$worker 2>/dev/null; wait $$worker 2>/dev/null; exit 0' INT TERM EXIT; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: venv
+test: $(TEST_STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: venv
+lint: $(TEST_STAMP)
 	$(PY) -m ruff check . || true
 
 clean:
