@@ -18,6 +18,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
@@ -116,9 +117,7 @@ def pupils_for_list(school: School, *, search: str = "", include_left: bool = Fa
 
 
 def pupil_detail(scope: Scope, pk: int) -> Pupil:
-    """One managed pupil with parents and siblings (within the scope) preloaded."""
-    from django.shortcuts import get_object_or_404
-
+    """One managed pupil with parents and siblings (within the scope) preloaded; else 404."""
     siblings = Pupil.objects.filter(scope.school_q("")).select_related("school", "school_class")
     return get_object_or_404(
         managed_pupils(scope).select_related("family").prefetch_related(

@@ -102,7 +102,8 @@ def person_create(request):
     user_form = forms.StaffUserForm(request.POST or None)
     role_form = forms.MembershipForm(request.POST or None, actor=request.user, scope=scope,
                                      prefix="rol")
-    if request.method == "POST" and user_form.is_valid() and role_form.is_valid():
+    # Validate both forms so that every error shows at once.
+    if request.method == "POST" and all([user_form.is_valid(), role_form.is_valid()]):
         data = user_form.cleaned_data
         try:
             membership = services.staff_user_create(

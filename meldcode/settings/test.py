@@ -8,7 +8,7 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-not-secret")
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{_root / 'var' / 'test.sqlite3'}")
 os.environ.setdefault("CELERY_BROKER_URL", "memory://")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
-(_root / "var").mkdir(exist_ok=True)
+(_root / "var" / "static").mkdir(parents=True, exist_ok=True)  # whitenoise warns otherwise
 
 from .base import *  # noqa: E402,F403
 from .base import STORAGES  # noqa: E402
