@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from signals.models import Signal, SignalAttachment, SignalPupil, SignalVersion
 
@@ -136,8 +137,19 @@ class _Formatter:
         return str(value)
 
 
+# Dutch labels for fields the models leave without a verbose name.
+_FALLBACK_LABELS = {
+    "case": gettext_lazy("dossier"), "meeting": gettext_lazy("SOT-overleg"),
+    "signal": gettext_lazy("signaal"), "pupil": gettext_lazy("leerling"),
+    "added_by": gettext_lazy("toegevoegd door"), "content_type": gettext_lazy("bestandstype"),
+    "size": gettext_lazy("grootte (bytes)"), "uploaded_by": gettext_lazy("geüpload door"),
+}
+
+
 def _field_label(model, name) -> str:
     label = str(model._meta.get_field(name).verbose_name)
+    if label == name.replace("_", " "):  # Django's default: no verbose name was given
+        label = str(_FALLBACK_LABELS.get(name, label))
     return label[:1].upper() + label[1:]
 
 
@@ -164,7 +176,7 @@ def case_history(case: Case) -> list[HistoryEntry]:
                 if previous is None:
                     names = [f.name for f in row.tracked_fields if f.editable]
                     changed = [(n, None, getattr(row, _attname(model, n)))
-                               for n in names if n not in _SKIP_FIELDS]
+                               for n in names if n not in _SKIP_FIELDS and n != "case"]
                     changed = [(n, o, v) for n, o, v in changed if v not in (None, "", [])]
                     if row.history_type == "-":
                         changed = []

@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from schools.models import Membership
 from schools.roles import Role
 
-from .models import (Case, Consultation, Conversation, ConversationKind, NotHeldReason, SotDiscussion,
-                     SotMeeting, VeiligThuisAdvice, VerwijsindexRegistration)
+from .models import (Case, Consultation, Conversation, ConversationKind, NotHeldReason,
+                     SotDiscussion, SotMeeting, VeiligThuisAdvice, VerwijsindexRegistration)
 from .records import child_identifier_patterns, identifiers_in
 
 # --- participants: one per line, "Naam – rol" ------------------------------------------------
@@ -124,8 +124,8 @@ class VersionedForm(forms.ModelForm):
     lock_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     change_reason = forms.CharField(
         label=_("Reden van de wijziging"), required=False, max_length=300,
-        help_text=_("Dit verslag hoort bij het dossier. De vorige versie blijft bewaard, met "
-                    "uw naam en deze reden."))
+        help_text=_("Wat u vastlegt hoort bij het dossier: de vorige versie blijft bewaard, "
+                    "met uw naam en deze reden."))
 
     reason_always_required = True
 
@@ -173,6 +173,7 @@ class VerwijsindexForm(RecordForm):
     holds no reason and no content (domain.md §8, R43), so neither does this form."""
 
     parents_informed = yes_no_field(_("Zijn de ouders/verzorgers geïnformeerd?"))
+    participants = None  # "by whom" is the author; nothing else is recorded
 
     class Meta:
         model = VerwijsindexRegistration
@@ -349,7 +350,7 @@ def school_staff(school) -> dict[int, dict]:
     for entry in staff.values():
         user = entry["user"]
         extra = ", ".join(entry["labels"] + entry["functions"])
-        entry["label"] = f"{user.get_full_name() or user.username} ({extra})"
+        entry["label"] = f"{user.get_full_name() or user.username} — {extra}"
     return staff
 
 
@@ -381,10 +382,15 @@ class SotMeetingForm(VersionedForm):
         staff = school_staff(school)
         labels = {pk: entry["label"] for pk, entry in staff.items()}
         chair_ids = [pk for pk, e in staff.items() if CHAIR_ROLES & set(e["roles"])]
+        attendee_ids = list(staff)
+        if self.editing:
+            # People whose role has ended since stay on the record of a meeting they attended.
+            chair_ids.append(self.instance.chair_id)
+            attendee_ids += list(self.instance.attendees.values_list("pk", flat=True))
         ordered = User.objects.order_by("last_name", "first_name", "pk")
         self.fields["chair"].queryset = ordered.filter(pk__in=chair_ids)
         self.fields["chair"].labels = labels
-        self.fields["attendees"].queryset = ordered.filter(pk__in=list(staff))
+        self.fields["attendees"].queryset = ordered.filter(pk__in=attendee_ids)
         self.fields["attendees"].labels = labels
         if not self.editing:
             directors = [pk for pk, e in staff.items() if Role.DIRECTEUR in e["roles"]]

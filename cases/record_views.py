@@ -17,8 +17,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -69,11 +70,21 @@ RECORD_TYPES: dict[str, RecordType] = {rt.name: rt for rt in [
 
 
 def case_url(case: Case) -> str:
-    """The case page (built by ``cases.views``)."""
-    try:
-        return reverse("cases:detail", args=[case.pk])
-    except NoReverseMatch:  # pragma: no cover - only while the case page is not wired up
-        return reverse("core:dashboard")
+    """The case page (``cases.views``)."""
+    return reverse("cases:detail", args=[case.pk])
+
+
+def record_url(record) -> str | None:
+    """The page of a step record, for links from the timeline; None for other objects.
+    Takes ids only from the record (no query)."""
+    from .models import SotDiscussion
+
+    if isinstance(record, SotDiscussion):
+        return reverse("cases:sot_meeting_detail", args=[record.meeting_id])
+    for rt in RECORD_TYPES.values():
+        if isinstance(record, rt.model) and (not rt.kind or record.kind == rt.kind):
+            return reverse(f"cases:{rt.name}_detail", args=[record.case_id, record.pk])
+    return None
 
 
 def record_values(record, names, form_class) -> list[dict]:
@@ -84,7 +95,7 @@ def record_values(record, names, form_class) -> list[dict]:
         model_field = record._meta.get_field(name)
         label = base[name].label if name in base and base[name].label else model_field.verbose_name
         value = getattr(record, name)
-        row = {"name": name, "label": label, "value": value, "people": None}
+        row = {"name": name, "label": capfirst(label), "value": value, "people": None}
         if name in ("participants", "external_attendees"):
             row["people"] = value or []
             row["value"] = forms.format_participants(value)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from schools.access import active_roles, school_ids_with_perm
+from schools.access import active_roles, board_ids_with_perm, school_ids_with_perm
 from schools.roles import Role
 from signals.models import Signal
 
@@ -71,7 +71,11 @@ def case_permissions(user, case: Case) -> set[str]:
         content_object_id=case.pk, user_id=user.pk).values_list("permission__codename", flat=True))
     if case.route == Route.STAFF:
         # The board route is run only by those assigned to it (domain.md §6).
-        return {"view_case", "add_record", "advance_case"} if "view_case" in grants else set()
+        if "view_case" not in grants:
+            return set()
+        if "contribute_case" in grants:
+            return {"view_case", "add_record", "advance_case"}
+        return {"view_case"}
     at_school = {p.split(".", 1)[1] for p in perms_at(user, case.school) if p.startswith("cases.")}
     if not at_school and not any(r.school_id == case.school_id for r in active_roles(user)):
         return set()
@@ -116,6 +120,9 @@ def signal_visibility_q(user) -> Q:
     q |= Q(school_id__in=triage, staff_suspect=False)
     q |= Exists(CaseSignal.objects.filter(signal_id=OuterRef("pk"))
                 .filter(case__in=Case.objects.filter(case_visibility_q(user))))
+    # domain.md §6: the board itself must be informed of a suspicion against staff.
+    if staff_board_ids := board_ids_with_perm(user, "cases.view_staff_route"):
+        q |= Q(staff_suspect=True, school__board_id__in=staff_board_ids)
     return q
 
 

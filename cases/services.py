@@ -44,6 +44,9 @@ def case_open(*, pupil: Pupil, actor, signals=(), owner=None, route: str = Route
               acute: bool = False, reason: str = "") -> Case:
     """Open a case for one pupil (R1), optionally from signals about that pupil."""
     school = School.objects.select_for_update().select_related("board").get(pk=pupil.school_id)
+    # The school row lock serialises this check: two people cannot open two cases at once.
+    if Case.objects.filter(pupil=pupil, status=Status.OPEN, route=route).exists():
+        raise ServiceError(_("Voor deze leerling loopt al een dossier; voeg de signalen daaraan toe."))
     for signal in signals:
         if signal.school_id != school.pk or not signal.pupil_links.filter(pupil=pupil).exists():
             raise ServiceError(_("Een signaal hoort niet bij deze leerling."))
@@ -89,6 +92,17 @@ def case_add_signals(*, case: Case, signals, actor) -> int:
 
 GRANT_CODENAMES = {"read": ["view_case"], "contribute": ["view_case", "contribute_case"]}
 
+_GRANT_GUARDS: list = []
+
+
+def register_grant_guard(guard) -> None:
+    """Add ``guard(case, user) -> str | None``: a Dutch refusal, or None when allowed.
+
+    The staff route uses it so that the accused can never be given access (R28).
+    """
+    if guard not in _GRANT_GUARDS:
+        _GRANT_GUARDS.append(guard)
+
 
 @transaction.atomic
 def case_grant_access(*, case: Case, user, level: str = "read", actor=None) -> None:
@@ -106,6 +120,9 @@ def case_grant_access(*, case: Case, user, level: str = "read", actor=None) -> N
         allowed = any(r.school_id == case.school_id for r in roles)
     if not allowed:
         raise ServiceError(_("Deze persoon heeft geen rol op deze school."))
+    for guard in _GRANT_GUARDS:
+        if refusal := guard(case, user):
+            raise ServiceError(refusal)
     perms = Permission.objects.filter(content_type__app_label="cases",
                                       codename__in=GRANT_CODENAMES[level])
     for perm in perms:
@@ -124,7 +141,9 @@ def log_access(*, user, obj, action: str = AccessAction.VIEW, case: Case | None 
     """Write one access-log row for a read of case data: ids only, never content."""
     if case is None and isinstance(obj, Case):
         case = obj
-    school_id = getattr(obj, "school_id", None) or (case.school_id if case else None)
+    school_id = (getattr(obj, "school_id", None)
+                 or getattr(getattr(obj, "signal", None), "school_id", None)
+                 or (case.school_id if case else None))
     AccessLog.objects.create(user=user, school_id=school_id, case=case,
                              object_type=obj._meta.label_lower, object_id=obj.pk, action=action)
 

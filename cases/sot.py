@@ -110,10 +110,12 @@ def weighing_editable_ids(user, meeting: SotMeeting, discussions) -> set[int]:
     lead = MANAGE_PERM in at_school and "cases.add_record" in at_school
     attending = any(a.pk == user.pk for a in meeting.attendees.all())
     sot = "cases.decide_case" in at_school and attending
-    invited = set(CaseUserObjectPermission.objects.filter(
-        user_id=user.pk, permission__codename="contribute_case",
-        content_object_id__in=[d.case_id for d in discussions],
-    ).values_list("content_object_id", flat=True))
+    invited: set[int] = set()
+    if not (lead or sot):
+        invited = set(CaseUserObjectPermission.objects.filter(
+            user_id=user.pk, permission__codename="contribute_case",
+            content_object_id__in=[d.case_id for d in discussions],
+        ).values_list("content_object_id", flat=True))
     return {d.pk for d in discussions
             if d.case.status == Status.OPEN and d.case.route == Route.MELDCODE
             and (lead or sot or d.case_id in invited)}

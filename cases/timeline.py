@@ -13,8 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from signals.models import SignalVersion
@@ -78,27 +77,41 @@ def participants_text(participants) -> str:
     return ", ".join(p for p in parts if p)
 
 
+def _date(value) -> str:
+    return formats.date_format(value, "DATE_FORMAT") if value else ""
+
+
 def _details(*pairs) -> list[tuple[str, str]]:
     return [(str(label), str(value)) for label, value in pairs if value not in ("", None)]
 
 
 def case_signals(case: Case) -> list:
-    """The case's signals, each with ``latest_version`` (author preloaded); one query.
+    """The case's signals, each with ``latest_version``; one query.
 
     The newest ``SignalVersion`` is the current text of a signal (R31: corrections are new
-    versions), so the query starts from the versions and keeps the newest per signal.
+    versions). ``latest_version.interpretation_author`` is who wrote the interpretation: the
+    author of the version in which that text last changed, so a colleague's correction of the
+    facts does not claim someone else's view (R29). All versions are read (corrections are
+    rare) to work that out without a query per signal.
     """
-    newer = SignalVersion.objects.filter(signal_id=OuterRef("signal_id"),
-                                         number__gt=OuterRef("number"))
     versions = (SignalVersion.objects
                 .filter(signal__case_links__case_id=case.pk)
-                .filter(~Exists(newer))
                 .select_related("signal", "signal__recorded_by", "author")
-                .order_by("signal__observed_on", "signal__recorded_at", "signal_id"))
-    signals = []
+                .order_by("signal__observed_on", "signal__recorded_at", "signal_id", "number"))
+    by_signal: dict[int, list] = {}
     for version in versions:
-        signal = version.signal
-        signal.latest_version = version
+        by_signal.setdefault(version.signal_id, []).append(version)
+    signals = []
+    for chain in by_signal.values():
+        author, previous = None, None
+        for version in chain:
+            if previous is None or version.interpretation != previous.interpretation:
+                author = version.author
+            previous = version
+        latest = chain[-1]
+        latest.interpretation_author = author
+        signal = latest.signal
+        signal.latest_version = latest
         signals.append(signal)
     return signals
 
@@ -130,9 +143,8 @@ def _verwijsindex_entries(case: Case) -> list[TimelineEntry]:
         date=r.occurred_on, kind="verwijsindex", title=_("Signaal afgegeven in de Verwijsindex"),
         author=r.author, obj=r, recorded_at=r.created_at, step=r.step,
         details=_details((_("Ouders geïnformeerd"), _("ja") if r.parents_informed else _("nee")),
-                         (_("Herbeoordelen uiterlijk"), r.review_on.strftime("%d-%m-%Y")),
-                         (_("Ingetrokken op"), r.withdrawn_on.strftime("%d-%m-%Y")
-                          if r.withdrawn_on else "")))
+                         (_("Herbeoordelen uiterlijk"), _date(r.review_on)),
+                         (_("Ingetrokken op"), _date(r.withdrawn_on))))
         for r in VerwijsindexRegistration.objects.filter(case_id=case.pk).select_related("author")]
 
 

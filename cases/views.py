@@ -8,6 +8,8 @@ the user may not take on a case they can see). Writes go through ``cases.workflo
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -15,11 +17,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
+from django.db.models import (BigIntegerField, BooleanField, Count, DateField, Exists, F,
+                              Max, OuterRef, Q, Subquery, TextField, Value)
+from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from schools.access import school_ids_with_perm
@@ -29,9 +34,10 @@ from signals.models import Signal, SignalPupil, SignalVersion
 
 from . import forms
 from .history import case_history
-from .models import (SUPPORT_ROUTE, AccessAction, AccessLog, Case, CaseSignal,
-                     CaseUserObjectPermission, Consultation, Conversation, Route, SotDiscussion,
-                     Status, Step, VeiligThuisAdvice, VerwijsindexRegistration)
+from .models import (SHORT_STEP, SUPPORT_ROUTE, AccessAction, AccessLog, Case, CaseSignal,
+                     CaseUserObjectPermission, Consultation, Conversation, ConversationKind,
+                     NotHeldReason, Route, SotDiscussion, Status, Step, VeiligThuisAdvice,
+                     VerwijsindexRegistration)
 from .selectors import (case_get_for_user, case_permissions, cases_visible_to,
                         signal_get_for_user, signal_visibility_q)
 from .services import (EditConflict, ServiceError, case_add_signals, case_grant_access,
@@ -42,7 +48,7 @@ from .workflow import (FORWARD, TransitionRefused, blocking_reasons, close_case,
 
 PAGE_SIZE = 50
 
-CONFLICT_MESSAGE = _(
+CONFLICT_MESSAGE = gettext_lazy(
     "Iemand anders heeft dit dossier intussen gewijzigd, bijvoorbeeld naar een andere stap "
     "gezet. Hieronder ziet u de huidige stand; uw invoer is bewaard. Verstuur het formulier "
     "opnieuw als uw actie nog steeds klopt.")
@@ -170,9 +176,10 @@ def case_open_view(request):
         try:
             if existing is not None:
                 added = case_add_signals(case=existing, signals=chosen, actor=user)
-                messages.success(request, _("%(n)s signaal/signalen toegevoegd aan dossier "
-                                            "%(number)s.") % {"n": added,
-                                                              "number": existing.number})
+                messages.success(request, ngettext(
+                    "%(n)s signaal toegevoegd aan dossier %(number)s.",
+                    "%(n)s signalen toegevoegd aan dossier %(number)s.", added) % {
+                    "n": added, "number": existing.number})
                 return redirect("cases:detail", existing.pk)
             case = case_open(pupil=pupil, actor=user, signals=chosen,
                              owner=form.cleaned_data["owner"], reason=form.cleaned_data["reason"])
@@ -183,29 +190,34 @@ def case_open_view(request):
             messages.success(request, _("Dossier %(number)s is geopend.") % {
                 "number": case.number})
             return redirect("cases:detail", case.pk)
+    listed = list(signals_qs)
+    for listed_signal in listed:  # the form shows the start of each signal's facts
+        log_access(user=user, obj=listed_signal)
     return render(request, "cases/case_open.html", {
         "mode": "form", "pupil": pupil, "signal": signal, "existing": existing, "form": form,
+        "has_signals": bool(listed),
         "staff_suspect_signal": signal is not None and signal.staff_suspect,
     })
 
 
 # --- Detail and step actions -------------------------------------------------------------
 
+from .actions import case_actions  # noqa: E402
+
+
 def _record_actions(case: Case, perms: set[str]) -> list[dict]:
     """"Add record" links offered by ``cases.record_urls`` that fit this step and user."""
-    try:
-        from .record_urls import RECORD_ACTIONS
-    except ImportError:
-        RECORD_ACTIONS = []
     if not case.is_open:
         return []
     links = []
-    for action in RECORD_ACTIONS:
+    for action in case_actions():
         steps = action.get("steps")
         if steps is not None and case.step not in steps:
             continue
         if action.get("perm", "add_record") not in perms:
             continue
+        if action.get("requires") == "verwijsindex" and not case.school.verwijsindex_enabled:
+            continue  # R45: only where the school uses the Verwijsindex
         try:
             url = reverse(action["url_name"], args=[case.pk])
         except NoReverseMatch:
@@ -235,29 +247,108 @@ def _staff_and_grants(case: Case) -> list:
     ).filter(Q(is_member=True) | Q(can_view=True)).order_by("last_name", "first_name", "pk"))
 
 
+def _step_name(step) -> str:
+    """Short name for buttons: "stap 2 (Consultatie)", or the follow-up phase."""
+    step = Step(step)
+    if step == Step.VOLGEN:
+        return _("de fase volgen en afsluiten")
+    return _("stap %(n)s (%(short)s)") % {"n": step.value, "short": SHORT_STEP[step]}
+
+
 def _step_bar(case: Case) -> list[dict]:
     current = Step(case.step)
     return [{"step": s, "label": s.label, "number": s.value, "route": SUPPORT_ROUTE[s],
              "current": s == current, "done": s < current} for s in Step]
 
 
+def _url(name: str, *args) -> str | None:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+# The step records on the case page, by type: (key, title, model, {column: field}).
+# All five types are read in ONE union query (columns t1..t5 text, flag, d1/d2 dates, n1 an
+# id), so the case page stays within its query budget whatever the number of records.
+_RECORD_SECTIONS = [
+    ("verwijsindex", gettext_lazy("Verwijsindex"), VerwijsindexRegistration,
+     {"flag": "parents_informed", "d1": "review_on", "d2": "withdrawn_on"}),
+    ("consultation", gettext_lazy("Collegiale consultaties"), Consultation,
+     {"t1": "consulted", "t2": "advice", "t3": "agreed_actions"}),
+    ("vt_advice", gettext_lazy("Adviesvragen aan Veilig Thuis"), VeiligThuisAdvice,
+     {"t1": "adviser", "t2": "advice", "flag": "anonymous"}),
+    ("conversation", gettext_lazy("Gesprekken en contact met ouders en/of leerling"),
+     Conversation, {"t1": "kind", "t2": "discussed", "t3": "agreements",
+                    "t4": "not_held_explanation", "t5": "not_held_reason", "flag": "held"}),
+    ("sot_discussion", gettext_lazy("Besprekingen in het SOT"), SotDiscussion,
+     {"t1": "nature_severity", "t2": "agreed_approach", "n1": "meeting_id",
+      "d1": "meeting__held_on"}),
+]
+_VARIABLE_COLUMNS = [("t1", TextField), ("t2", TextField), ("t3", TextField),
+                     ("t4", TextField), ("t5", TextField), ("flag", BooleanField),
+                     ("d1", DateField), ("d2", DateField), ("n1", BigIntegerField)]
+
+
+def _record_rows(case: Case) -> list[dict]:
+    """One row per step record of the case, all types in one UNION ALL query."""
+    parts = []
+    for key, _title, model, columns in _RECORD_SECTIONS:
+        annotations = {
+            "c_kind": Value(key, output_field=TextField()), "c_pk": F("pk"),
+            "c_step": F("step"), "c_on": F("occurred_on"), "c_created": F("created_at"),
+            "c_first": F("author__first_name"), "c_last": F("author__last_name"),
+            "c_username": F("author__username"),
+        }
+        for column, field_class in _VARIABLE_COLUMNS:
+            source = columns.get(column)
+            # A typed NULL keeps the column types aligned across the union (PostgreSQL).
+            annotations[column] = F(source) if source else Cast(Value(None), field_class())
+        parts.append(model.objects.filter(case_id=case.pk).order_by()
+                     .annotate(**annotations).values(*annotations))
+    union = parts[0].union(*parts[1:], all=True).order_by("c_on", "c_created", "c_pk")
+    return list(union)
+
+
+def _summary(case: Case, row: dict) -> SimpleNamespace:
+    kind = row["c_kind"]
+    item = SimpleNamespace(
+        kind=kind, pk=row["c_pk"], occurred_on=row["c_on"], step_label=Step(row["c_step"]).label,
+        author_name=f"{row['c_first']} {row['c_last']}".strip() or row["c_username"])
+    if kind == "verwijsindex":
+        item.parents_informed, item.review_on, item.withdrawn_on = (
+            row["flag"], row["d1"], row["d2"])
+        item.detail_url = _url("cases:vir_detail", case.pk, item.pk)
+    elif kind == "consultation":
+        item.consulted, item.advice, item.agreed_actions = row["t1"], row["t2"], row["t3"]
+        item.detail_url = _url("cases:consultation_detail", case.pk, item.pk)
+    elif kind == "vt_advice":
+        item.adviser, item.advice, item.anonymous = row["t1"], row["t2"], row["flag"]
+        item.detail_url = _url("cases:vt_advice_detail", case.pk, item.pk)
+    elif kind == "conversation":
+        item.kind_label = ConversationKind(row["t1"]).label
+        item.discussed, item.agreements, item.held = row["t2"], row["t3"], row["flag"]
+        item.not_held_explanation = row["t4"]
+        item.not_held_reason = NotHeldReason(row["t5"]).label if row["t5"] else ""
+        item.detail_url = _url("cases:conversation_detail" if row["t1"] == ConversationKind.STEP3
+                               else "cases:parent_contact_detail", case.pk, item.pk)
+    elif kind == "sot_discussion":
+        item.nature_severity, item.agreed_approach = row["t1"], row["t2"]
+        item.meeting_held_on = row["d1"]
+        item.detail_url = _url("cases:sot_meeting_detail", row["n1"])
+    return item
+
+
 def _records(case: Case) -> list[dict]:
-    """The case's step records per type: one query per type."""
-    sections = [
-        ("verwijsindex", _("Verwijsindex"), VerwijsindexRegistration.objects),
-        ("consultation", _("Collegiale consultaties"), Consultation.objects),
-        ("vt_advice", _("Adviesvragen aan Veilig Thuis"), VeiligThuisAdvice.objects),
-        ("conversation", _("Gesprekken met ouders en/of leerling"), Conversation.objects),
-        ("sot_discussion", _("Besprekingen in het SOT"),
-         SotDiscussion.objects.select_related("meeting")),
-    ]
+    """The case's step records as summary lists per type (one query for all types)."""
+    by_kind: dict[str, list] = {key: [] for key, *_rest in _RECORD_SECTIONS}
+    for row in _record_rows(case):
+        by_kind[row["c_kind"]].append(_summary(case, row))
     out = []
-    for key, title, manager in sections:
-        items = list(manager.filter(case_id=case.pk).select_related("author")
-                     .order_by("occurred_on", "created_at"))
-        if key == "verwijsindex" and not items and not case.school.verwijsindex_enabled:
+    for key, title, _model, _columns in _RECORD_SECTIONS:
+        if key == "verwijsindex" and not by_kind[key] and not case.school.verwijsindex_enabled:
             continue  # R45: only where the school uses the Verwijsindex
-        out.append({"key": key, "title": title, "items": items})
+        out.append({"key": key, "title": title, "items": by_kind[key]})
     return out
 
 
@@ -286,32 +377,28 @@ def _render_detail(request, case: Case, perms: set[str], *, bound: dict | None =
                    status: int = 200):
     user = request.user
     log_access(user=user, obj=case, action=AccessAction.VIEW)
+    records = _records(case)
+    signals = case_signals(case)
+    for signal in signals:
+        signal.detail_url = _url("signals:detail", signal.pk)
     action_forms = _detail_forms(case, perms, bound)
     forward_target = FORWARD[Step(case.step)] if case.is_open else None
-    forward_blockers = (blocking_reasons(case, forward_target, user)
+    forward_blockers = (blocking_reasons(case, forward_target, user, perms=perms)
                         if "forward" in action_forms else [])
-    staff = invited = grant_form = None
-    if "advance_case" in perms:
-        staff = _staff_and_grants(case)
-        invited = [u for u in staff if u.can_view]
-        grant_form = (bound or {}).get("grant") or forms.GrantAccessForm(
-            prefix="toegang", staff=[u for u in staff if u.is_member and u.pk != user.pk])
     return render(request, "cases/case_detail.html", {
         "case": case,
         "perms": perms,
         "show_access_log": "view_access_log" in perms,
         "steps": _step_bar(case),
-        "signals": case_signals(case),
-        "records": _records(case),
+        "signals": signals,
+        "records": records,
         "siblings": sibling_cases(case, cases_visible_to(user)),
         "record_actions": _record_actions(case, perms),
         "forward_target": forward_target,
-        "forward_label": Step(forward_target).label if forward_target else "",
+        "forward_label": _step_name(forward_target) if forward_target else "",
         "forward_blockers": forward_blockers,
         "forms": action_forms,
         "open_panel": next(iter(bound or {}), ""),
-        "invited": invited,
-        "grant_form": grant_form,
     }, status=status)
 
 
@@ -386,7 +473,7 @@ def case_move_forward(request, pk: int):
             raise TransitionRefused([_("Dit is de laatste fase; sluit het dossier af.")])
         move_case(case_id=case.pk, target=target, actor=request.user, reason=data["reason"])
         messages.success(request, _("Het dossier staat nu in %(step)s.") % {
-            "step": Step(target).label})
+            "step": _step_name(target)})
     return _step_action(request, pk, "forward", forms.MoveForwardForm, act)
 
 
@@ -398,7 +485,7 @@ def case_move_back(request, pk: int):
         move_case(case_id=case.pk, target=Step(data["target"]), actor=request.user,
                   reason=data["reason"])
         messages.success(request, _("Het dossier staat weer in %(step)s.") % {
-            "step": Step(data["target"]).label})
+            "step": _step_name(data["target"])})
     return _step_action(request, pk, "back", forms.MoveBackForm, act,
                         form_kwargs=lambda case: {"current_step": case.step})
 
@@ -424,11 +511,30 @@ def case_reopen(request, pk: int):
     return _step_action(request, pk, "reopen", forms.ReopenForm, act)
 
 
+def _render_access(request, case: Case, form=None, status: int = 200):
+    staff = _staff_and_grants(case)
+    if form is None:
+        form = forms.GrantAccessForm(
+            prefix="toegang", staff=[u for u in staff if u.is_member and u.pk != request.user.pk])
+    return render(request, "cases/case_access.html", {
+        "case": case, "invited": [u for u in staff if u.can_view], "form": form,
+        "show_access_log": "view_access_log" in case_permissions(request.user, case)},
+        status=status)
+
+
+@login_required
+@require_GET
+def case_access(request, pk: int):
+    """Who is invited into the case; invite a staff member or withdraw an invitation."""
+    case, _perms = _case_for_action(request, pk)
+    return _render_access(request, case)
+
+
 @login_required
 @require_POST
 def case_grant(request, pk: int):
     """Invite a staff member of the school into this case (read, or contribute)."""
-    case, perms = _case_for_action(request, pk)
+    case, _perms = _case_for_action(request, pk)
     staff = [u for u in _staff_and_grants(case) if u.is_member and u.pk != request.user.pk]
     form = forms.GrantAccessForm(request.POST, prefix="toegang", staff=staff)
     if form.is_valid():
@@ -442,8 +548,8 @@ def case_grant(request, pk: int):
         else:
             messages.success(request, _("%(name)s heeft nu toegang tot dit dossier.") % {
                 "name": forms.user_label(invitee)})
-            return redirect("cases:detail", case.pk)
-    return _render_detail(request, case, perms, bound={"grant": form})
+            return redirect("cases:access", case.pk)
+    return _render_access(request, case, form)
 
 
 @login_required
@@ -457,7 +563,7 @@ def case_revoke(request, pk: int, user_id: int):
     case_revoke_access(case=case, user=invitee)
     messages.success(request, _("De toegang van %(name)s tot dit dossier is ingetrokken.") % {
         "name": forms.user_label(invitee)})
-    return redirect("cases:detail", case.pk)
+    return redirect("cases:access", case.pk)
 
 
 # --- Timeline, change history, access log ------------------------------------------------
@@ -489,15 +595,20 @@ def case_history_view(request, pk: int):
 def case_access_log(request, pk: int):
     """Who opened the case and its data, and when (veiligheidscoördinator and IB'er)."""
     case, _perms = _case_for_action(request, pk, perm="view_access_log")
-    rows = AccessLog.objects.filter(case_id=case.pk).select_related("user").order_by("-at", "-pk")
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("pagina"))
-    for row in page:
+    # Pages without a COUNT(*): one row more than a page tells whether there is a next one.
+    number = max(_int_param(request.GET.get("pagina")) or 1, 1)
+    start = (number - 1) * PAGE_SIZE
+    rows = list(AccessLog.objects.filter(case_id=case.pk).select_related("user")
+                .order_by("-at", "-pk")[start:start + PAGE_SIZE + 1])
+    has_next, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
+    for row in rows:
         try:
             row.object_label = apps.get_model(row.object_type)._meta.verbose_name
         except (LookupError, ValueError):
             row.object_label = row.object_type
     return render(request, "cases/case_access_log.html", {
-        "case": case, "page": page, "show_access_log": True})
+        "case": case, "rows": rows, "number": number, "has_next": has_next,
+        "has_previous": number > 1, "show_access_log": True})
 
 
 urlpatterns = [
@@ -508,7 +619,8 @@ urlpatterns = [
     path("<int:pk>/terug/", case_move_back, name="move_back"),
     path("<int:pk>/afsluiten/", case_close, name="close"),
     path("<int:pk>/heropenen/", case_reopen, name="reopen"),
-    path("<int:pk>/toegang/", case_grant, name="grant_access"),
+    path("<int:pk>/toegang/", case_access, name="access"),
+    path("<int:pk>/toegang/uitnodigen/", case_grant, name="grant_access"),
     path("<int:pk>/toegang/<int:user_id>/intrekken/", case_revoke, name="revoke_access"),
     path("<int:pk>/tijdlijn/", case_timeline_view, name="timeline"),
     path("<int:pk>/wijzigingen/", case_history_view, name="history"),

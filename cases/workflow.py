@@ -67,7 +67,8 @@ def _records_guard(case: Case, target: Step) -> list[str]:
     return reasons
 
 
-def blocking_reasons(case: Case, target: Step, user, reason: str = "") -> list[str]:
+def blocking_reasons(case: Case, target: Step, user, reason: str = "",
+                     perms: set[str] | None = None) -> list[str]:
     """Why ``user`` may not move ``case`` to ``target`` now; empty means allowed.
 
     The case page uses this to explain a disabled button; ``move_case`` enforces it.
@@ -76,7 +77,7 @@ def blocking_reasons(case: Case, target: Step, user, reason: str = "") -> list[s
     reasons: list[str] = []
     if case.status != Status.OPEN:
         return [_("Het dossier is afgesloten. Heropen het eerst.")]
-    if "advance_case" not in _perms(case, user):
+    if "advance_case" not in (perms if perms is not None else _perms(case, user)):
         reasons.append(_("U mag dit dossier niet naar een andere stap zetten."))
     current = Step(case.step)
     if target == current:

@@ -4,17 +4,18 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from schools.models import Membership
-
+from .dashboard import dashboard_for
 from .forms import QueuedPasswordResetForm
 
 
 @login_required
 def dashboard(request):
-    """Start page: what each of the user's roles needs first."""
-    memberships = (Membership.objects.active().filter(user=request.user)
-                   .select_related("school", "board"))
-    return render(request, "core/dashboard.html", {"memberships": memberships})
+    """Start page: a panel for each role the user holds, at each school (``core.dashboard``).
+
+    Nothing to resolve or refuse: every panel reads through the access selectors, so a user
+    without roles gets an empty page with a pointer to the beheerder.
+    """
+    return render(request, "core/dashboard.html", {"dash": dashboard_for(request.user)})
 
 
 @require_POST

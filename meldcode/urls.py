@@ -21,6 +21,10 @@ urlpatterns = [
     path("beheer/", include("schools.urls")),
     path("signalen/", include("signals.urls")),
     path("dossiers/", include("cases.urls")),
+    path("dossiers/", include("afwegingskader.urls")),
     path("meldingen/", include("notifications.urls")),
+    path("herinneringen/", include("reminders.urls")),
+    path("route/", include("specialroutes.urls")),
+    path("export/", include("exports.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

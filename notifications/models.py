@@ -13,6 +13,25 @@ class Kind(models.TextChoices):
     ACUTE = "acuut", _("Er is een melding van acuut gevaar vastgelegd.")
     REMINDER = "herinnering", _("Er is een actie in een dossier die aandacht vraagt.")
     SOT_AGENDA = "sot_agenda", _("Er staat een leerling op de agenda van het SOT.")
+    # Reminders (reminders app): each text says only *that* something is due, never what.
+    STEP_TERM = "stap_termijn", _(
+        "Een dossier staat langer in dezelfde stap dan de afgesproken termijn.")
+    STEP_ESCALATION = "stap_escalatie", _(
+        "Een dossier van uw school staat al ruim over de termijn in dezelfde stap.")
+    SIGNAL_UNSEEN = "signaal_niet_gezien", _(
+        "Een nieuw signaal is na twee schooldagen nog niet als gezien gemarkeerd.")
+    VIR_REVIEW = "vir_herbeoordelen", _(
+        "Een registratie in de Verwijsindex moet binnenkort worden herbeoordeeld of ingetrokken.")
+    VT_FEEDBACK = "vt_terugkoppeling", _("Er wordt een terugkoppeling van Veilig Thuis verwacht.")
+    HELP_EVALUATION = "evaluatie_hulp", _(
+        "De evaluatie van de hulp (vraag 5 van het afwegingskader) is aan de beurt.")
+    FOLLOW_UP = "actie_volgfase", _("Een actie in de volgfase is aan de beurt.")
+    MONITORING_REVIEW = "monitoring_bekijken", _(
+        "Afspraken over monitoring moeten opnieuw worden bekeken.")
+    ACUTE_RETROSPECTIVE = "terugblik_acuut", _(
+        "De terugblik op een melding van acuut gevaar moet nog worden vastgelegd.")
+    RETENTION = "bewaartermijn", _("Er zijn gegevens waarvan de bewaartermijn afloopt.")
+    ACCESS_REQUEST = "inzageverzoek", _("De termijn van een inzageverzoek loopt af.")
 
 
 class Notification(models.Model):
@@ -27,13 +46,39 @@ class Notification(models.Model):
     object_id = models.PositiveBigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Waiting for the user's daily digest e-mail (``MailPreference.DAILY``).
+    digest_pending = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "-created_at"]),
                    models.Index(fields=["user"], name="notification_unread",
-                                condition=Q(read_at__isnull=True))]
+                                condition=Q(read_at__isnull=True)),
+                   models.Index(fields=["id"], name="notification_digest_pending",
+                                condition=Q(digest_pending=True))]
 
     @property
     def text(self):
         return self.get_kind_display()
+
+
+class MailFrequency(models.TextChoices):
+    IMMEDIATE = "direct", _("Direct: een e-mail zodra er iets voor mij klaarstaat")
+    DAILY = "dagelijks", _("Dagelijks: één overzichtsmail per dag met het aantal meldingen")
+
+
+class MailPreference(models.Model):
+    """How a user wants to hear by e-mail that something awaits them (default: immediately).
+
+    Either way the e-mail carries no content: only that something awaits, and a link.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                primary_key=True, related_name="mail_preference")
+    frequency = models.CharField(_("e-mail over meldingen"), max_length=12,
+                                 choices=MailFrequency.choices, default=MailFrequency.IMMEDIATE)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("e-mailvoorkeur")
+        verbose_name_plural = _("e-mailvoorkeuren")

@@ -11,4 +11,5 @@ class SchoolsConfig(AppConfig):
 
         from .roles import sync_role_groups
 
-        post_migrate.connect(sync_role_groups, sender=self)
+        # After every app's migrations, so permissions of apps migrated later exist too.
+        post_migrate.connect(sync_role_groups, dispatch_uid="schools.sync_role_groups")

@@ -78,7 +78,8 @@ def _validate_record(*, school, observed_on, category, source, source_detail, fa
 def signal_record(*, actor, school: School, observed_on, category: str, source: str,
                   source_detail: str = "", facts: str, child_words: str = "",
                   interpretation: str = "", disclosure: bool = False, acute_danger: bool = False,
-                  staff_suspect: bool = False, pupils: list, attachments: list = ()) -> Signal:
+                  staff_suspect: bool = False, pupils: list, attachments: list = (),
+                  notify: bool = True) -> Signal:
     """Store a new signal with version 1 of its observation, its pupils and attachments.
 
     All or nothing: on any refusal ``ServiceError`` (Dutch messages) is raised and nothing is
@@ -113,7 +114,8 @@ def signal_record(*, actor, school: School, observed_on, category: str, source: 
                              acute_danger=acute_danger, staff_suspect=staff_suspect,
                              pupils=pupils, attachments=zip(attachments, content_types),
                              stored=stored)
-            transaction.on_commit(lambda: _notify_new_signal(signal), robust=True)
+            if notify:
+                transaction.on_commit(lambda: _notify_new_signal(signal), robust=True)
     except BaseException:
         # The rows are rolled back; files already written to storage are not.
         for name in stored:
@@ -185,7 +187,9 @@ def signal_recipients(signal: Signal) -> dict[str, list]:
 
 
 def _notify_new_signal(signal: Signal) -> None:
-    url = reverse("signals:detail", args=[signal.pk])
+    # The board starts its own route from its overview (domain.md §6).
+    url = reverse("specialroutes:staff_overview" if signal.staff_suspect else "signals:detail",
+                  args=None if signal.staff_suspect else [signal.pk])
     for kind, users in signal_recipients(signal).items():
         if users:
             notify(users=users, kind=kind, url=url, school=signal.school, obj=signal)

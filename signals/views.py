@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
-from django.core.paginator import Paginator
 from django.db.models import Case as SqlCase
 from django.db.models import Exists, IntegerField, OuterRef, Prefetch, Value, When
 from django.http import FileResponse, Http404
@@ -34,6 +33,33 @@ from .services import (VersionConflict, can_correct, signal_acknowledge, signal_
 from .validators import EXTENSIONS
 
 PAGE_SIZE = 25
+
+
+class SlicePage:
+    """One page of a list without a COUNT query: fetch one row more to know if there is a next.
+
+    Keeps list pages within their query budget (12) with room for the navigation's queries.
+    """
+
+    def __init__(self, queryset, number, size: int = PAGE_SIZE):
+        try:
+            self.number = max(1, int(number or 1))
+        except (TypeError, ValueError):
+            self.number = 1
+        start = (self.number - 1) * size
+        rows = list(queryset[start:start + size + 1])
+        self.object_list = rows[:size]
+        self.has_next = len(rows) > size
+        self.has_previous = self.number > 1
+        self.has_other_pages = self.has_next or self.has_previous
+        self.next_page_number = self.number + 1
+        self.previous_page_number = self.number - 1
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
 
 
 def _reverse_or_none(name: str, *args) -> str | None:
@@ -140,7 +166,7 @@ def my_signals(request):
         raise PermissionDenied
     qs = _for_list(signals_visible_to(request.user).filter(recorded_by=request.user)
                    ).order_by("-recorded_at", "-pk")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("pagina"))
+    page = SlicePage(qs, request.GET.get("pagina"))
     return render(request, "signals/my_signals.html", {"page": page})
 
 
@@ -158,7 +184,7 @@ def triage(request):
         pending=SqlCase(When(acknowledged_at__isnull=True, then=Value(0)), default=Value(1),
                       output_field=IntegerField())
     ).order_by("pending", "-recorded_at", "-pk")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("pagina"))
+    page = SlicePage(qs, request.GET.get("pagina"))
     return render(request, "signals/triage.html", {
         "page": page, "only_new": only_new, "several_schools": len(school_ids) > 1})
 

@@ -40,7 +40,6 @@ BACKING_SERVICES = ("postgres", "redis")
 PRODUCTION_HOST = "meldcode.example.nl"
 
 # WhiteNoise warns when the test run's STATIC_ROOT was never collected; irrelevant here.
-pytestmark = pytest.mark.filterwarnings("ignore:No directory at:UserWarning")
 
 # Variables in .env.example that the settings do not read, and who reads them instead.
 COMPOSE_ONLY_VARIABLES = {"POSTGRES_PASSWORD"}  # interpolated into docker-compose.yml

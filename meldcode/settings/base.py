@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -62,6 +63,9 @@ INSTALLED_APPS = [
     "cases",
     "afwegingskader",
     "notifications",
+    "reminders",
+    "specialroutes",
+    "exports",
 ]
 
 MIDDLEWARE = [
@@ -96,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.meldcode",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     }
@@ -184,7 +189,22 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+# Periodic tasks. django-celery-beat's DatabaseScheduler copies these entries into its
+# PeriodicTask table when beat starts (also under `make run`'s `worker -B`); the beheerder sees
+# them on the terms screen. Run exactly one beat per deployment. `expire_seconds` drops scans
+# queued up while no worker ran: the next one catches up anyway.
+CELERY_BEAT_SCHEDULE: dict = {
+    "herinneringen-scannen": {
+        "task": "reminders.tasks.scan_due_reminders",
+        "schedule": 300.0,  # every five minutes
+        "options": {"expire_seconds": 240},
+    },
+    "herinneringen-dagelijks-overzicht": {
+        "task": "reminders.tasks.send_daily_digest",
+        "schedule": crontab(hour=7, minute=0),
+        "options": {"expire_seconds": 3 * 3600},
+    },
+}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = Path(env.str("CELERY_FILESYSTEM_DIR", default=str(BASE_DIR / "var" / "broker")))
     for _sub in ("queue", "processed"):
@@ -241,5 +261,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     # Request bodies and URLs may carry personal data: log errors without the request repr.
     "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR",
-                                   "propagate": False}},
+                                   "propagate": False},
+                "axes": {"level": "WARNING"}},
 }

@@ -68,9 +68,13 @@
     update();
   }
 
-  function setupNotice(form, selector, test) {
+  function setupNotice(form, selector, fieldName, test) {
     var notice = form.querySelector(selector);
     if (!notice) { return; }
+    // Show the notice right below the field it is about.
+    var field = form.querySelector("[name='" + fieldName + "']");
+    var wrapper = field && field.closest(".field");
+    if (wrapper) { wrapper.insertAdjacentElement("afterend", notice); }
     function update() { notice.hidden = !test(); }
     form.addEventListener("change", update);
     update();
@@ -81,11 +85,11 @@
     var form = document.querySelector(".signal-form form");
     if (form) {
       setupSourceDetail(form);
-      setupNotice(form, "[data-honour-notice]", function () {
+      setupNotice(form, "[data-honour-notice]", "category", function () {
         var category = form.querySelector("select[data-signal-category]");
         return category !== null && category.value === "eergerelateerd";
       });
-      setupNotice(form, "[data-staff-notice]", function () {
+      setupNotice(form, "[data-staff-notice]", "staff_suspect", function () {
         var box = form.querySelector("input[name='staff_suspect']");
         return box !== null && box.checked;
       });

@@ -23,7 +23,8 @@ from cases.workflow import FORWARD, move_case
 from signals.models import Signal, SignalPupil, SignalVersion
 from tests.factories import PupilFactory, SchoolClassFactory
 
-DAY = datetime.date(2026, 9, 14)
+# Observations and records some weeks ago; step moves happen "now", after them.
+DAY = timezone.localdate() - datetime.timedelta(days=60)
 
 
 def create_signal(*, school, recorded_by, pupils, observed_on=DAY,
@@ -119,6 +120,18 @@ def walk_to_step(case, step, actor):
             _REQUIRED_FOR[target](case, actor)
         case = move_case(case_id=case.pk, target=target, actor=actor)
     return case
+
+
+@pytest.fixture(autouse=True)
+def _role_groups(db):
+    """Grant the role groups their permissions.
+
+    In a fresh test database ``sync_role_groups`` runs on the ``schools`` app's post_migrate,
+    before the permissions of ``signals`` and ``cases`` exist; running it again is idempotent.
+    """
+    from schools.roles import sync_role_groups
+
+    sync_role_groups()
 
 
 @pytest.fixture
