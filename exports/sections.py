@@ -313,8 +313,6 @@ VERSION_TYPE = "signals.signalversion"
 def signal_entries(signals_versions, pupils_by_signal, attachments_by_signal,
                    case_pupil_id) -> list[Entry]:
     """Entries for signals, from their versions grouped per signal (newest version first)."""
-    from cases.models import Step
-
     entries = []
     for signal, versions in signals_versions:
         current, earlier = versions[0], versions[1:]
@@ -336,7 +334,7 @@ def signal_entries(signals_versions, pupils_by_signal, attachments_by_signal,
             SIGNAL_TYPE, signal.pk,
             _("Signaal: %(category)s") % {"category": signal.get_category_display()},
             date=signal.observed_on, moment=signal.recorded_at, author=name_of(signal.recorded_by),
-            step_label=str(Step.SIGNALEN.label), tags=flags,
+            tags=flags,
             fields=fields(
                 Field("source", _("Bron"), signal.get_source_display()),
                 Field("source_detail", _("Naam of functie van de bron"), signal.source_detail),
@@ -392,7 +390,7 @@ def case_signal_data(case):
 def _record_entry(record, title: str, *items: Field, tags=()) -> Entry:
     return Entry(label_of(type(record)), record.pk, title, date=record.occurred_on,
                  moment=record.created_at, author=name_of(record.author),
-                 step_label=record.get_step_display(), tags=list(tags),
+                 tags=list(tags),
                  fields=fields(*items))
 
 

@@ -75,7 +75,7 @@ def assessment_entry(a) -> Entry:
     return Entry(
         label_of(type(a)), a.pk, _("Afwegingskader, ronde %(cycle)s") % {"cycle": a.cycle},
         date=timezone.localdate(a.updated_at), moment=a.updated_at,
-        author=name_of(a.updated_by), step_label=_("Stap 5"),
+        author=name_of(a.updated_by),
         fields=rows + fields(
             Field("q2_prefilled_from_disclosure", _("Vraag 2 vooringevuld vanwege een disclosure"),
                   _("ja") if a.q2_prefilled_from_disclosure else ""),
@@ -109,7 +109,7 @@ def decision_entry(d) -> Entry:
         "choice": d.get_choice_display()}
     return Entry(
         label_of(type(d)), d.pk, title, date=d.decided_on, moment=d.created_at,
-        author=name_of(d.author), step_label=_("Stap 5"),
+        author=name_of(d.author),
         tags=[_("wijkt af van het advies")] if d.deviates else [],
         fields=fields(
             Field("choice", _("Besluit"), d.get_choice_display()),
@@ -150,7 +150,6 @@ def report_entry(r) -> Entry:
     entry = Entry(
         label_of(type(r)), r.pk, _("Melding bij Veilig Thuis"),
         date=timezone.localdate(r.reported_at), moment=r.reported_at, author=name_of(r.author),
-        step_label=_("Stap 5"),
         tags=[_("melder afgeschermd")] if r.anonymity_requested else [],
         fields=fields(
             Field("reported_at", _("Datum en tijd van de melding"), moment(r.reported_at)),

@@ -162,9 +162,8 @@ def test_list_filters(verified_client, ib, make_case, case_at_step):
 
 
 def test_list_paginates_by_50(verified_client, ib, school):
-    pupil = create_pupil(school)
     for _ in range(51):
-        case_open(pupil=pupil, actor=ib)
+        case_open(pupil=create_pupil(school), actor=ib)
     body = _text(_get(verified_client, ib, "list"))
     assert len(re.findall(r'href="/dossiers/\d+/"', body)) == 50
     assert "Pagina 1 van 2" in body

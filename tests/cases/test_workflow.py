@@ -214,3 +214,14 @@ def test_registered_guard_is_applied(case, ib, monkeypatch):
     assert "Eerst het afwegingskader." in blocking_reasons(case, Step.CONSULTATIE, ib)
     with pytest.raises(TransitionRefused):
         move_case(case_id=case.pk, target=Step.CONSULTATIE, actor=ib)
+
+
+def test_a_pupil_has_at_most_one_open_case_per_route(ib, pupil):
+    from cases.models import Route
+    from cases.services import ServiceError, case_open
+
+    case_open(pupil=pupil, actor=ib)
+    with pytest.raises(ServiceError, match="loopt al een dossier"):
+        case_open(pupil=pupil, actor=ib)
+    # The board's route for a suspicion against staff is a separate track.
+    assert case_open(pupil=pupil, actor=ib, route=Route.STAFF).route == Route.STAFF

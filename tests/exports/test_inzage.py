@@ -299,3 +299,19 @@ def test_deadline_reaches_the_reminders(pupil, parent_link, director):
     assert fresh.pk not in {d.object_id for d in access_request_due(now)}
     access_request_complete(access_request=request, actor=director, note="verstrekt")
     assert not list(access_request_due(now))
+
+
+@pytest.mark.parametrize("rows", [1, 25])
+def test_request_list_query_count_is_constant(verified_client, director, school, rows,
+                                              django_assert_max_num_queries):
+    from cases.services import case_open
+
+    for n in range(rows):
+        pupil = PupilFactory(school=school)
+        case_open(pupil=pupil, actor=director)
+        link = PupilParentFactory(pupil=pupil)
+        make_request(pupil, director, link=link)
+    verified_client.force_login(director)
+    with django_assert_max_num_queries(12):
+        response = verified_client.get(reverse("exports:inzage_list"))
+    assert response.content.decode().count("/export/inzage/") >= rows

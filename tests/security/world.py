@@ -1,18 +1,35 @@
-"""One school's worth of case data plus outsiders, for the permission matrix."""
+"""One school's worth of case data plus outsiders, for the permission matrix.
+
+``build_world()`` makes the people of the matrix's columns (``World.users``) and one object
+of the own school for every URL that takes an id (``World.obj``). Everything is written
+straight with the ORM or through the cheapest service that keeps the rows consistent; nothing
+renders a PDF. Files (the signal attachment, the finished export) go to the default storage,
+so call it with ``MEDIA_ROOT`` pointing at a directory that outlives the tests using it.
+"""
 
 import datetime
 from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from afwegingskader.models import (AftercareNote, Assessment, BottleneckNote, Decision,
+                                   DecisionChoice, Evaluation, FollowUpAction, HelpPlan,
+                                   InformationRequest, MonitoringAgreement, SchoolRoleAgreement,
+                                   VeiligThuisFeedback, VeiligThuisReport,
+                                   VeiligThuisReportSignal)
 
 from cases import services as case_services
 from cases.models import (Consultation, Conversation, ConversationKind, Route, SotDiscussion,
                           SotMeeting, Step, VeiligThuisAdvice, VerwijsindexRegistration)
+from exports.models import AccessRequest, ExportJob, JobKind, JobStatus, Redaction, RequesterKind
 from notifications.models import Kind, Notification
 from schools.models import Membership
 from schools.roles import Role
 from signals.models import Signal, SignalAttachment, SignalPupil, SignalVersion
+from specialroutes import services as route_services
 from tests.factories import (BoardFactory, PupilFactory, PupilParentFactory, SchoolClassFactory,
                              SchoolFactory, staff)
 
@@ -23,6 +40,8 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 class World:
     users: dict = field(default_factory=dict)
     obj: dict = field(default_factory=dict)
+    media_root: object = None
+    sessions: dict = field(default_factory=dict)  # role -> session key (filled by the test)
 
 
 def build_world() -> World:
@@ -51,7 +70,8 @@ def build_world() -> World:
     PupilParentFactory(pupil=pupil)
     o = w.obj
     o.update(school=school, board=board, pupil=pupil, klass=klass,
-             parent=pupil.parent_links.get().parent)
+             parent_link=pupil.parent_links.get(), parent=pupil.parent_links.get().parent,
+             teacher_membership=Membership.objects.get(user=u["teacher"]))
     signal = Signal.objects.create(school=school, recorded_by=u["recorder"],
                                    observed_on=datetime.date(2026, 11, 2), category="emotioneel")
     SignalPupil.objects.create(signal=signal, pupil=pupil)
@@ -85,7 +105,96 @@ def build_world() -> World:
                                                                        "step": Step.WEGEN})
     o["notification"] = Notification.objects.create(user=u["ib"], kind=Kind.NEW_SIGNAL,
                                                      url="/", school=school)
-    staff_case = case_services.case_open(pupil=pupil, actor=u["bestuur"], route=Route.STAFF)
-    case_services.case_grant_access(case=staff_case, user=u["bestuur"], level="contribute")
-    o["staff_case"] = staff_case
+    _afwegingskader(w, case, today)
+    _special_routes(w, today)
+    _exports(w, case, today)
+    for user in u.values():  # the second factor the matrix's sessions count as passed
+        TOTPDevice.objects.create(user=user, name="default", confirmed=True)
     return w
+
+
+def _save(obj, actor):
+    obj._history_user = actor
+    obj.save()
+    return obj
+
+
+def _afwegingskader(w: World, case, today) -> None:
+    """One of every step-5 record, written by the IB'er (the case is at step 4: the pages
+    show a step problem but still check access first)."""
+    u, o = w.users, w.obj
+    ib = u["ib"]
+    cycle = {"case": case, "cycle": case.cycle, "author": ib}
+    assessment = _save(Assessment(
+        **cycle, updated_by=ib, q1=True, q1_justification="onderbouwing", q2="ja",
+        q2_justification="onderbouwing", meldcode_version="2025"), ib)
+    decision = _save(Decision(
+        **cycle, assessment=assessment, choice=DecisionChoice.MELDEN, decided_on=today,
+        motivation="toelichting", advice_outcome="report", advice_report_required=True,
+        answers_snapshot=assessment.answers(), reporter=ib, meldcode_version="2025"), ib)
+    report = _save(VeiligThuisReport(
+        **cycle, decision=decision, reported_at=timezone.now(), channel="telefoon",
+        reporter=ib, steps_taken="stappen", parents_informed=True,
+        parents_informed_how="telefonisch", safety_feedback_due=today), ib)
+    _save(VeiligThuisReportSignal(report=report, signal=o["signal"]), ib)
+    _save(VeiligThuisFeedback(report=report, kind="veiligheidsbeoordeling", received_on=today,
+                              content="terugkoppeling", author=ib), ib)
+    agreement = _save(SchoolRoleAgreement(report=report, agreed_on=today, school_role="rol",
+                                          author=ib), ib)
+    _save(InformationRequest(**cycle, report=report, requested_on=today, requested_by="VT",
+                             given_on=today, information_given="informatie"), ib)
+    _save(HelpPlan(**cycle, decision=decision, help_description="hulp", coordinator=ib,
+                   expected_results="resultaten", period_start=today, period_end=today,
+                   evaluation_on=today), ib)
+    action = _save(FollowUpAction(**cycle, description="actie", owner=ib, due_on=today), ib)
+    _save(Evaluation(**cycle, evaluated_on=today, outcome="deels", note="evaluatie"), ib)
+    _save(AftercareNote(**cycle, occurred_on=today, note="nazorg"), ib)
+    _save(MonitoringAgreement(**cycle, agreed_on=today, parties="gezin", agreement="afspraak"),
+          ib)
+    _save(BottleneckNote(**cycle, school=case.school, theme="wachttijd", note="knelpunt"), ib)
+    o.update(assessment=assessment, decision=decision, report=report, agreement=agreement,
+             followup_action=action)
+
+
+def _special_routes(w: World, today) -> None:
+    """An acute call by the recorder on the open case (it stays the same case: the call
+    widens nobody's access), a board route reported by "teacher" (the service assigns every
+    bestuurder of the board, so "bestuur"), and a staff-suspect signal still waiting for the
+    board to start the route."""
+    u, o = w.users, w.obj
+    o["acute_call"] = route_services.acute_call_record(
+        actor=u["recorder"], pupil=o["pupil"], called_party="veilig_thuis",
+        called_at=timezone.now() - datetime.timedelta(hours=1))
+    concern = route_services.staff_concern_report(
+        actor=u["teacher"], pupil=o["pupil"], observed_on=today, category="emotioneel",
+        source="eigen_waarneming", facts="Feiten", accused_description="Meester, leerkracht")
+    o["staff_concern"] = concern
+    o["staff_case"] = concern.case
+    pending = _save(Signal(school=o["school"], recorded_by=u["teacher"], observed_on=today,
+                           category="emotioneel", staff_suspect=True), u["teacher"])
+    SignalPupil.objects.create(signal=pending, pupil=o["pupil"])
+    SignalVersion.objects.create(signal=pending, number=1, facts="Feiten", author=u["teacher"])
+    o["staff_signal"] = pending
+
+
+def _exports(w: World, case, today) -> None:
+    """A finished dossier export of the directeur with a tiny file, and an open access
+    request (recorded by the directeur) with one redaction."""
+    u, o = w.users, w.obj
+    name = default_storage.save("exports/matrix.pdf", ContentFile(PDF))
+    o["export_job"] = ExportJob.objects.create(
+        kind=JobKind.DOSSIER, requester=u["directeur"], school=o["school"], case=case,
+        status=JobStatus.DONE, progress=100, file_name=name, page_count=1,
+        started_at=timezone.now(), finished_at=timezone.now(),
+        expires_at=timezone.now() + datetime.timedelta(days=1))
+    link = o["pupil"].parent_links.get()
+    request = _save(AccessRequest(
+        school=o["school"], pupil=o["pupil"], requester_kind=RequesterKind.PARENT,
+        parent_link=link, requester_name=link.parent.name, received_on=today,
+        due_on=today + datetime.timedelta(days=30), identity_verified=True,
+        recorded_by=u["directeur"]), u["directeur"])
+    o["access_request"] = request
+    o["redaction"] = _save(Redaction(
+        access_request=request, object_type="cases.consultation",
+        object_id=o["consultation"].pk, field="advice", reason="derde",
+        created_by=u["directeur"]), u["directeur"])
