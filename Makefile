@@ -42,13 +42,14 @@ run: demo
 	@echo "  Demo-accounts (wachtwoord: meldcode-demo):"
 	@echo "    school A: leerkracht.a  ib.a  vc.a  sot.a  directeur.a"
 	@echo "    school B: leerkracht.b  ib.b  vc.b  sot.b  directeur.b"
-	@echo "    bestuur:  beheerder"
+	@echo "    bestuur:  beheerder  bestuurder"
+	@echo "    verder:   jeugdverpleegkundige  schoolmaatschappelijkwerker (SOT)"
 	@echo "  Stoppen: Ctrl-C"
 	@echo ""
 	@set -m; export MELDCODE_DEMO=1; \
 	$(PY) -m celery -A meldcode worker -B --loglevel=WARNING --concurrency=2 \
 	  --schedule=var/celerybeat-schedule & worker=$$!; \
-	trap 'kill -TERM -$$worker 2>/dev/null; wait $$worker 2>/dev/null; exit 0' INT TERM EXIT; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null; exit 0' INT TERM EXIT; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(TEST_STAMP)

@@ -8,8 +8,10 @@ recorder (teacher who recorded the signal and made the acute call), teacher (sam
 nothing to do with the case; reported the staff concern), invited (teacher with a read grant
 on the case), ib, vc, directeur, sot (attends the meeting the case is on), sot_absent (SOT
 member of the school, not at that meeting), beheerder and bestuur (board level; bestuur is
-assigned to the board-route case), ib_same_board (IB'er at another school of the board),
-ib_other_board. Plus ``anon`` (not signed in).
+assigned to the board-route case), ib_same_board and directeur_same_board (at another school
+of the board), ib_other_board, beheerder_other_board and bestuur_other_board (another board).
+Plus ``anon`` (not signed in). The outsiders hold the same roles elsewhere: they must get 404
+for every object of the world, never its data.
 
 Outcomes: an HTTP status code, or ``LOGIN`` for a 302 to the login page. The rules: anonymous
 → login; an object the user may not see → 404; a visible object but an action the user may
@@ -47,7 +49,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from .world import build_world
 
 ROLES = ["anon", "recorder", "teacher", "invited", "ib", "vc", "directeur", "sot", "sot_absent",
-         "beheerder", "bestuur", "ib_same_board", "ib_other_board"]
+         "beheerder", "bestuur", "ib_same_board", "directeur_same_board", "ib_other_board",
+         "beheerder_other_board", "bestuur_other_board"]
 
 LOGIN = "login"  # 302 to the login page
 
@@ -70,8 +73,9 @@ CASE_ADVANCERS = ["ib", "vc"]  # advance_case, view_access_log
 SCHOOL_LEADS = ["ib", "vc", "directeur"]
 TRIAGE = ["ib", "vc", "ib_same_board", "ib_other_board"]  # IB'ers and VC's of any school
 STAFF = ["recorder", "teacher", "invited", "ib", "vc", "directeur", "sot", "sot_absent",
-         "ib_same_board", "ib_other_board"]
+         "ib_same_board", "directeur_same_board", "ib_other_board"]  # any school-level role
 MANAGERS = ["directeur", "beheerder"]  # beheer screens: own school / whole board
+OTHER_MANAGERS = ["directeur_same_board", "beheerder_other_board"]  # the same, elsewhere
 
 
 def case_row(ok, allowed, readers=CASE_READERS):
@@ -156,7 +160,8 @@ _register({
     # The SOT pages are for school leads and SOT members; teachers and board roles get 403.
     "cases:sot_meeting_list": ("get", None,
                                only(200, [*SCHOOL_LEADS, "sot", "sot_absent", "ib_same_board",
-                                          "ib_other_board"], otherwise=403)),
+                                          "directeur_same_board", "ib_other_board"],
+                                    otherwise=403)),
     # Planning at a school: its leads; its other staff 403; no role at that school 404.
     "cases:sot_meeting_add": ("get", obj("school"),
                               only(200, SCHOOL_LEADS, recorder=403, teacher=403, invited=403,
@@ -197,7 +202,8 @@ _register({
 
 _register({
     "specialroutes:acute_create": ("get", None, only(200, STAFF, otherwise=403)),
-    "specialroutes:acute_list": ("get", None, only(200, ["vc", "directeur"], otherwise=403)),
+    "specialroutes:acute_list": ("get", None, only(200, ["vc", "directeur",
+                                                         "directeur_same_board"], otherwise=403)),
     # The caller (recorder) sees their call without seeing the case.
     "specialroutes:acute_detail": ("get", obj("acute_call"),
                                    only(200, ["recorder", *CASE_READERS])),
@@ -205,9 +211,10 @@ _register({
                                           only(200, ["recorder", *CASE_WRITERS], invited=403)),
     "specialroutes:staff_report": ("get", None, only(200, STAFF, otherwise=403)),
     "specialroutes:staff_report_done": ("get", obj("staff_concern"), only(200, ["teacher"])),
-    "specialroutes:staff_overview": ("get", None, only(200, ["bestuur"], otherwise=403)),
+    "specialroutes:staff_overview": ("get", None, only(200, ["bestuur", "bestuur_other_board"],
+                                                       otherwise=403)),
     "specialroutes:staff_start": ("get", lambda w: [w.obj["staff_signal"].pk],
-                                  only(200, ["bestuur"], otherwise=403)),
+                                  only(200, ["bestuur"], otherwise=403, bestuur_other_board=404)),
     "specialroutes:staff_detail": ("get", obj("staff_case"), only(200, ["bestuur"])),
     "specialroutes:staff_record_add": ("get", lambda w: [w.obj["staff_case"].pk, "aangifte"],
                                        only(200, ["bestuur"])),
@@ -217,35 +224,44 @@ _register({
 
 _register({
     "reminders:preferences": ("get", None, row(200)),
-    "reminders:terms": ("get", None, only(200, ["beheerder"], otherwise=403)),
-    "reminders:terms_edit": ("get", obj("school"), only(200, ["beheerder"], otherwise=403)),
+    "reminders:terms": ("get", None, only(200, ["beheerder", "beheerder_other_board"],
+                                          otherwise=403)),
+    "reminders:terms_edit": ("get", obj("school"),
+                             only(200, ["beheerder"], otherwise=403, beheerder_other_board=404)),
 })
 
+# Beheer screens: the directeur for the own school, the beheerder for the whole board; the
+# same roles elsewhere see their own lists and get 404 for this school's objects.
+MANAGE_LIST = only(200, [*MANAGERS, *OTHER_MANAGERS], otherwise=403)
+MANAGE_OBJECT = only(200, MANAGERS, otherwise=403, **{r: 404 for r in OTHER_MANAGERS})
 _register({
-    "schools:people": ("get", None, only(200, MANAGERS, otherwise=403)),
-    "schools:person_create": ("get", None, only(200, MANAGERS, otherwise=403)),
-    "schools:person_detail": ("get", lambda w: [w.users["teacher"].pk],
-                              only(200, MANAGERS, otherwise=403)),
-    "schools:membership_add": ("get", lambda w: [w.users["teacher"].pk],
-                               only(200, MANAGERS, otherwise=403)),
-    "schools:membership_end": ("get", lambda w: [w.obj["teacher_membership"].pk],
-                               only(200, MANAGERS, otherwise=403)),
-    "schools:school_list": ("get", None, only(200, MANAGERS, otherwise=403)),
-    "schools:class_list": ("get", obj("school"), only(200, MANAGERS, otherwise=403)),
-    "schools:class_create": ("get", obj("school"), only(200, MANAGERS, otherwise=403)),
-    "schools:class_edit": ("get", obj("klass"), only(200, MANAGERS, otherwise=403)),
-    "schools:pupil_list": ("get", obj("school"), only(200, MANAGERS, otherwise=403)),
-    "schools:pupil_create": ("get", obj("school"), only(200, MANAGERS, otherwise=403)),
-    "schools:pupil_detail": ("get", obj("pupil"), only(200, MANAGERS, otherwise=403)),
-    "schools:pupil_edit": ("get", obj("pupil"), only(200, MANAGERS, otherwise=403)),
-    "schools:parent_add": ("get", obj("pupil"), only(200, MANAGERS, otherwise=403)),
-    "schools:parent_edit": ("get", obj("parent_link"), only(200, MANAGERS, otherwise=403)),
-    "schools:parent_remove": ("post", obj("parent_link"), only(302, MANAGERS, otherwise=403)),
+    "schools:people": ("get", None, MANAGE_LIST),
+    "schools:person_create": ("get", None, MANAGE_LIST),
+    "schools:school_list": ("get", None, MANAGE_LIST),
+    "schools:person_detail": ("get", lambda w: [w.users["teacher"].pk], MANAGE_OBJECT),
+    "schools:membership_add": ("get", lambda w: [w.users["teacher"].pk], MANAGE_OBJECT),
+    "schools:membership_end": ("get", obj("teacher_membership"), MANAGE_OBJECT),
+    "schools:class_list": ("get", obj("school"), MANAGE_OBJECT),
+    "schools:class_create": ("get", obj("school"), MANAGE_OBJECT),
+    "schools:class_edit": ("get", obj("klass"), MANAGE_OBJECT),
+    "schools:pupil_list": ("get", obj("school"), MANAGE_OBJECT),
+    "schools:pupil_create": ("get", obj("school"), MANAGE_OBJECT),
+    "schools:pupil_detail": ("get", obj("pupil"), MANAGE_OBJECT),
+    "schools:pupil_edit": ("get", obj("pupil"), MANAGE_OBJECT),
+    "schools:parent_add": ("get", obj("pupil"), MANAGE_OBJECT),
+    "schools:parent_edit": ("get", obj("parent_link"), MANAGE_OBJECT),
+    "schools:parent_remove": ("post", obj("spare_parent_link"),
+                              only(302, MANAGERS, otherwise=403,
+                                   **{r: 404 for r in OTHER_MANAGERS})),
     # Importing pupils is the beheerder's alone (the directeur too gets 403).
-    "schools:pupil_import": ("get", None, only(200, ["beheerder"], otherwise=403)),
-    "schools:pupil_import_template": ("get", None, only(200, ["beheerder"], otherwise=403)),
+    "schools:pupil_import": ("get", None,
+                             only(200, ["beheerder", "beheerder_other_board"], otherwise=403)),
+    "schools:pupil_import_template": ("get", None, only(200, ["beheerder",
+                                                              "beheerder_other_board"],
+                                                        otherwise=403)),
     # With the school filled in, the beheerder passes the check and is sent back to step 1
-    # (no valid payload); an empty body would give everyone 403.
+    # (no valid payload); an empty body would give everyone 403. A school outside the
+    # scope is refused with 403 by the form's school field.
     "schools:pupil_import_confirm": ("post", None, only(302, ["beheerder"], otherwise=403),
                                      lambda w: {"school": w.obj["school"].pk}),
 })
@@ -258,10 +274,11 @@ _register({
     "exports:job_download": ("post", obj("export_job"), only(200, ["directeur"])),
     # Access requests: handled by the school leads (export_dossier or view_access_log, and
     # view_school_cases); leads of other schools see their own list but not this pupil.
-    "exports:inzage_list": ("get", None, only(200, TRIAGE + ["directeur"], otherwise=403)),
+    "exports:inzage_list": ("get", None, only(200, [*TRIAGE, "directeur", "directeur_same_board"],
+                                              otherwise=403)),
     "exports:inzage_new": ("get", obj("pupil"),
                            only(200, SCHOOL_LEADS, otherwise=403, ib_same_board=404,
-                                ib_other_board=404)),
+                                directeur_same_board=404, ib_other_board=404)),
     "exports:inzage_detail": ("get", obj("access_request"), only(200, SCHOOL_LEADS)),
     "exports:inzage_options": ("post", obj("access_request"), only(302, SCHOOL_LEADS)),
     "exports:inzage_redact": ("get", lambda w: [w.obj["access_request"].pk, "cases.consultation",
@@ -276,7 +293,7 @@ _register({
 
 NOT_IN_MATRIX = {
     # Pages that hold no school data and are open by design.
-    "health": "load-balancer health check, returns 'ok'",
+    "core:health": "load-balancer health check, returns 'ok'",
     "password_reset": "public by design", "password_reset_done": "public by design",
     "password_reset_confirm": "public by design (token checked)",
     "password_reset_complete": "public by design", "logout": "POST only, ends own session",

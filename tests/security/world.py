@@ -65,6 +65,13 @@ def build_world() -> World:
     u["bestuur"] = staff(Role.BESTUUR, board=board, username="m_bestuur")
     u["ib_same_board"] = staff(Role.IB, same_board_school, username="m_ib_same_board")
     u["ib_other_board"] = staff(Role.IB, other_board_school, username="m_ib_other_board")
+    # Outsiders who manage something elsewhere: their own school, their own board.
+    u["directeur_same_board"] = staff(Role.DIRECTEUR, same_board_school,
+                                      username="m_directeur_same_board")
+    u["beheerder_other_board"] = staff(Role.BEHEERDER, board=other_board_school.board,
+                                       username="m_beheerder_other_board")
+    u["bestuur_other_board"] = staff(Role.BESTUUR, board=other_board_school.board,
+                                     username="m_bestuur_other_board")
 
     pupil = PupilFactory(school=school, school_class=klass)
     PupilParentFactory(pupil=pupil)
@@ -72,6 +79,9 @@ def build_world() -> World:
     o.update(school=school, board=board, pupil=pupil, klass=klass,
              parent_link=pupil.parent_links.get(), parent=pupil.parent_links.get().parent,
              teacher_membership=Membership.objects.get(user=u["teacher"]))
+    # A second parent, referenced by nothing: unlinking o["parent_link"] is refused while the
+    # access request below points at it.
+    o["spare_parent_link"] = PupilParentFactory(pupil=pupil, relationship="vader")
     signal = Signal.objects.create(school=school, recorded_by=u["recorder"],
                                    observed_on=datetime.date(2026, 11, 2), category="emotioneel")
     SignalPupil.objects.create(signal=signal, pupil=pupil)
@@ -187,7 +197,7 @@ def _exports(w: World, case, today) -> None:
         status=JobStatus.DONE, progress=100, file_name=name, page_count=1,
         started_at=timezone.now(), finished_at=timezone.now(),
         expires_at=timezone.now() + datetime.timedelta(days=1))
-    link = o["pupil"].parent_links.get()
+    link = o["parent_link"]
     request = _save(AccessRequest(
         school=o["school"], pupil=o["pupil"], requester_kind=RequesterKind.PARENT,
         parent_link=link, requester_name=link.parent.name, received_on=today,
