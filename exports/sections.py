@@ -652,7 +652,10 @@ def history_section(case) -> Section | None:
         return None
     rows = []
     for n, item in enumerate(case_history(case)):
-        changes = "\n".join(f"{c.label}: {c.old} → {c.new}" for c in item.changes)
+        # What was written at creation is in the dossier itself, with author and date; the
+        # appendix lists the later changes field by field.
+        changes = "" if item.kind == "+" else "\n".join(
+            f"{c.label}: {c.old} → {c.new}" for c in item.changes)
         rows.append(Entry("history", n, item.model_label, moment=item.at, fields=[
             Field("at", _("Moment"), moment(item.at)),
             Field("user", _("Door"), name_of(item.user) or _("systeem")),
@@ -661,6 +664,8 @@ def history_section(case) -> Section | None:
             Field("changes", _("Wijzigingen"), changes),
             Field("reason", _("Reden"), item.reason)]))
     return Section("wijzigingen", _("Wie wijzigde wat, nieuwste eerst"), "bijlage", order=10,
+                   intro=_("Aangemaakte onderdelen staan met hun inhoud in het dossier; hier "
+                           "staat van latere wijzigingen wat er veranderde."),
                    entries=rows, layout="table", in_inzage=False,
                    columns=[("at", _("Moment")), ("user", _("Door")), ("what", _("Onderdeel")),
                             ("changes", _("Wijzigingen")), ("reason", _("Reden"))],

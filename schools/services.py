@@ -342,7 +342,13 @@ def parent_link_update(*, actor, link: PupilParent, name: str, email: str, phone
 def parent_link_remove(*, actor, link: PupilParent) -> None:
     """Unlink a parent from one pupil; the Parent row stays for siblings and history."""
     link._history_user = actor
-    link.delete()
+    try:
+        with transaction.atomic():
+            link.delete()
+    except models.ProtectedError:
+        # An access request (inzage) rests on this parent's authority: keep the link on file.
+        raise ValidationError(_("Deze ouder/verzorger hoort bij een inzageverzoek en kan niet "
+                                "worden ontkoppeld.")) from None
 
 
 def sibling_parents(pupil: Pupil) -> QuerySet[Parent]:

@@ -341,7 +341,11 @@ def parent_remove(request, pk):
     """Unlink a parent from this pupil; the parent stays linked to any siblings."""
     scope = _scope(request)
     link = get_object_or_404(services.managed_parent_links(scope), pk=pk)
-    services.parent_link_remove(actor=request.user, link=link)
+    try:
+        services.parent_link_remove(actor=request.user, link=link)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("schools:pupil_detail", pk=link.pupil_id)
     messages.success(request, _("%(name)s is niet langer als ouder/verzorger gekoppeld.")
                      % {"name": link.parent.name})
     return redirect("schools:pupil_detail", pk=link.pupil_id)

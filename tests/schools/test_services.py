@@ -105,3 +105,23 @@ def test_scope_of_beheerder_and_director(beheerder, director, school, sister_sch
     assert ids(beheerder) == {school.pk, sister_school.pk}
     assert ids(director) == {school.pk}
     assert not services.manage_scope(director, services.IMPORT_PUPILS)
+
+
+def test_a_parent_behind_an_access_request_cannot_be_unlinked(school, beheerder):
+    import datetime
+
+    from django.core.exceptions import ValidationError
+
+    from exports.models import AccessRequest
+    from schools.models import PupilParent
+    from schools.services import parent_link_remove
+    from tests.factories import PupilParentFactory
+
+    link = PupilParentFactory(pupil__school=school)
+    AccessRequest.objects.create(
+        school=school, pupil=link.pupil, requester_kind="ouder", parent_link=link,
+        requester_name=link.parent.name, received_on=datetime.date(2026, 11, 2),
+        due_on=datetime.date(2026, 12, 2), recorded_by=beheerder)
+    with pytest.raises(ValidationError, match="inzageverzoek"):
+        parent_link_remove(actor=beheerder, link=link)
+    assert PupilParent.objects.filter(pk=link.pk).exists()

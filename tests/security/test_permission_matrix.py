@@ -64,6 +64,7 @@ def row(default, **overrides):
 
 
 def only(ok, allowed, otherwise=404, **extra):
+    """``ok`` for the roles in ``allowed``, ``otherwise`` for every other signed-in role."""
     return row(otherwise, **{r: ok for r in allowed}, **extra)
 
 

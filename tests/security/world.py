@@ -20,9 +20,8 @@ from afwegingskader.models import (AftercareNote, Assessment, BottleneckNote, De
                                    InformationRequest, MonitoringAgreement, SchoolRoleAgreement,
                                    VeiligThuisFeedback, VeiligThuisReport,
                                    VeiligThuisReportSignal)
-
 from cases import services as case_services
-from cases.models import (Consultation, Conversation, ConversationKind, Route, SotDiscussion,
+from cases.models import (Consultation, Conversation, ConversationKind, SotDiscussion,
                           SotMeeting, Step, VeiligThuisAdvice, VerwijsindexRegistration)
 from exports.models import AccessRequest, ExportJob, JobKind, JobStatus, Redaction, RequesterKind
 from notifications.models import Kind, Notification
@@ -41,7 +40,7 @@ class World:
     users: dict = field(default_factory=dict)
     obj: dict = field(default_factory=dict)
     media_root: object = None
-    sessions: dict = field(default_factory=dict)  # role -> session key (filled by the test)
+    sessions: dict = field(default_factory=dict)  # role -> session key (filled by the matrix's fixture)
 
 
 def build_world() -> World:
