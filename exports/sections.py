@@ -191,10 +191,17 @@ Builder = Callable[[Any], "Section | list[Section] | None"]
 _REGISTRY: dict[str, Builder] = {}
 
 
-def register(builder: Builder, *, name: str | None = None) -> Builder:
-    """Add a section builder ``builder(case)``; the same ``name`` replaces the earlier one."""
-    _REGISTRY[name or f"{builder.__module__}.{builder.__qualname__}"] = builder
-    return builder
+def register(builder: Builder, *, name: str | None = None, replace: bool = True) -> Builder:
+    """Add a section builder ``builder(case)``; the same ``name`` replaces the earlier one.
+
+    The built-in builders register with ``replace=False``: an app that registered its own
+    builder under a built-in name (``afwegingskader``) keeps it, whatever the order in which
+    the apps are loaded.
+    """
+    key = name or f"{builder.__module__}.{builder.__qualname__}"
+    if replace or key not in _REGISTRY:
+        _REGISTRY[key] = builder
+    return _REGISTRY[key]
 
 
 def unregister(name: str) -> None:
@@ -206,10 +213,10 @@ def registered() -> dict[str, Builder]:
 
 
 def register_builtin() -> None:
-    register(meldcode_step_sections, name="meldcode_steps")
-    register(veilig_thuis_sections, name="veilig_thuis")
-    register(parents_sections, name="ouders")
-    register(timeline_sections, name="tijdlijn")
+    register(meldcode_step_sections, name="meldcode_steps", replace=False)
+    register(veilig_thuis_sections, name="veilig_thuis", replace=False)
+    register(parents_sections, name="ouders", replace=False)
+    register(timeline_sections, name="tijdlijn", replace=False)
     if apps.is_installed("afwegingskader"):
         from . import sections_afwegingskader
 
@@ -578,7 +585,7 @@ def parents_sections(case) -> list[Section]:
             Field("_date", _("Datum"), day(when)), Field("_what", _("Onderdeel"), what),
             Field("_how", _("Betrokkenheid van de ouders"), how),
             Field(explanation_field or "_explanation", _("Toelichting"),
-                  summary(explanation, 300), column="_explanation", person=person))))
+                  summary(explanation, 200), column="_explanation", person=person))))
 
     for c in Conversation.objects.filter(case_id=case.pk).order_by("occurred_on", "pk"):
         if not c.with_parents and c.held:

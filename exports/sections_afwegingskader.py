@@ -19,8 +19,8 @@ from .sections import (Entry, Field, Section, day, fields, label_of, moment, nam
 
 
 def register_sections() -> None:
-    register(afwegingskader_sections, name="afwegingskader")
-    register(followup_sections, name="afwegingskader_volgen")
+    register(afwegingskader_sections, name="afwegingskader", replace=False)
+    register(followup_sections, name="afwegingskader_volgen", replace=False)
 
 
 def _outcome_label(outcome: str) -> str:

@@ -61,3 +61,56 @@ def test_teacher_records_a_signal_at_phone_width(phone, live_server, teacher, sc
     assert {link.role for link in signal.pupil_links.all()} == {PupilRole.CONCERNED,
                                                                PupilRole.WITNESS}
     assert phone.csp_errors == []
+
+
+def test_ib_opens_a_case_from_the_teachers_signal(phone, browser, live_server, teacher, ib,
+                                                  school, pupil):
+    """Issue 3: a teacher records a signal on a phone and the IB'er opens a case from it."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from cases.models import Case
+
+    page = phone
+    page.goto(f"{live_server.url}/signalen/nieuw/")
+    page.select_option("#id_leerlingen-0-pupil", str(pupil.pk))
+    page.fill("#id_facts", "Kwam drie dagen zonder ontbijt en in dezelfde kleren naar school.")
+    page.select_option("#id_category", Category.NEGLECT)
+    page.click("button:has-text('Signaal opslaan')")
+    page.wait_for_url(f"{live_server.url}/signalen/*/")
+    signal = Signal.objects.get()
+
+    # The IB'er, on a laptop, is notified, opens the signal and opens a case from it.
+    from django.test import Client
+
+    client = Client()
+    client.force_login(ib)
+    device = TOTPDevice.objects.create(user=ib, name="default", confirmed=True)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
+                          "url": live_server.url}])
+    desk = context.new_page()
+    desk.goto(f"{live_server.url}/meldingen/")
+    assert desk.get_by_text("Er staat een nieuw signaal voor u klaar.").first.is_visible()
+    desk.goto(f"{live_server.url}/signalen/{signal.pk}/")
+    desk.click("text=Dossier openen of signaal toevoegen")
+    desk.click("button:has-text('Dossier openen')")
+    desk.wait_for_url(f"{live_server.url}/dossiers/*/")
+    case = Case.objects.get()
+    assert case.pupil == pupil and list(case.signals.all()) == [signal]
+    assert "Kwam drie dagen zonder ontbijt" in desk.locator(".obs--fact").first.inner_text()
+    desk.screenshot(path=str(live_server_screenshot_path("ib-opened-case")), full_page=True)
+
+    # The teacher now sees that the signal has been picked up.
+    page.goto(f"{live_server.url}/signalen/mijn/")
+    assert page.get_by_text("opgepakt in dossier").first.is_visible()
+    context.close()
+
+
+def live_server_screenshot_path(name):
+    from tests.browser.conftest import SCREENSHOTS
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS / f"{name}.png"
