@@ -139,6 +139,13 @@ def main() -> int:
     import django
 
     django.setup()
+    import tempfile
+
+    from django.conf import settings
+
+    # The attachment of the test data goes to a scratch folder, removed at exit.
+    media = tempfile.TemporaryDirectory(prefix="pdf-bench-")
+    settings.MEDIA_ROOT = media.name
     import logging
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)

@@ -204,7 +204,15 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=7, minute=0),
         "options": {"expire_seconds": 3 * 3600},
     },
+    # Rendered dossiers are kept only briefly (issue 6): remove expired files.
+    "exports-opruimen": {
+        "task": "exports.tasks.cleanup_expired_exports",
+        "schedule": 60.0,
+        "options": {"expire_seconds": 50},
+    },
 }
+# Minutes a rendered PDF dossier is kept before it is deleted (also after a download).
+MELDCODE_EXPORT_TTL_MINUTES = env.int("MELDCODE_EXPORT_TTL_MINUTES", default=15)
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = Path(env.str("CELERY_FILESYSTEM_DIR", default=str(BASE_DIR / "var" / "broker")))
     for _sub in ("queue", "processed"):
