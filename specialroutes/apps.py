@@ -11,3 +11,4 @@ class SpecialRoutesConfig(AppConfig):
         from . import integration
 
         integration.register()
+        integration.register_dossier_sections()

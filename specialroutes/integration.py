@@ -180,3 +180,65 @@ def register() -> None:
         from .services import grant_refusal
 
         case_services.register_grant_guard(grant_refusal)
+
+
+def acute_dossier_sections(case):
+    """The PDF dossier's section on acute danger (R5): each call and its latest retrospective.
+
+    Registered with ``exports.sections`` when that app is installed; two queries, none for
+    cases without an acute call.
+    """
+    if not case.acute:
+        return []
+    from django.utils.translation import gettext as _
+
+    from exports.sections import Entry, Field, Section, fields, label_of, moment, name_of
+
+    calls = list(AcuteCall.objects.filter(case_id=case.pk).select_related("called_by")
+                 .order_by("called_at"))
+    if not calls:
+        return []
+    latest = {}
+    for retro in (AcuteRetrospective.objects.filter(call__in=calls).select_related("author")
+                  .order_by("call_id", "number")):
+        latest[retro.call_id] = retro
+    entries = []
+    for call in calls:
+        retro = latest.get(call.pk)
+        items = [
+            Field("called_party", _("Gebeld"), call.get_called_party_display()
+                  + (f" ({call.called_party_other})" if call.called_party_other else "")),
+            Field("called_at", _("Tijdstip"), moment(call.called_at)),
+            Field("phone_note", _("Aan de telefoon afgesproken"), call.phone_note),
+            Field("retrospective_due_at", _("Terugblik uiterlijk"),
+                  moment(call.retrospective_due_at)),
+        ]
+        if retro is None:
+            items.append(Field("_missing", _("Terugblik"), _("nog niet vastgelegd"),
+                               style="alert"))
+        else:
+            items += [
+                Field("situation", _("Wat is er gebeurd"), retro.situation),
+                Field("facts", _("Feiten: gezien of gehoord"), retro.facts, style="fact"),
+                Field("child_words", _("Letterlijke woorden van het kind"), retro.child_words,
+                      style="words"),
+                Field("interpretation", _("Interpretatie"), retro.interpretation,
+                      style="interpretation", by=name_of(retro.author)),
+                Field("phone_summary", _("Wat is er aan de telefoon gezegd"),
+                      retro.phone_summary),
+                Field("agreements", _("Afspraken"), retro.agreements),
+                Field("informed", _("Wie is er geïnformeerd"), retro.informed),
+            ]
+        entries.append(Entry(label_of(AcuteCall), call.pk, _("Melding acuut gevaar"),
+                             moment=call.called_at, author=name_of(call.called_by),
+                             fields=fields(*items)))
+    return [Section("acuut", _("Acuut gevaar"), "overig", order=5, entries=entries)]
+
+
+def register_dossier_sections() -> None:
+    from django.apps import apps
+
+    if apps.is_installed("exports"):
+        from exports import sections
+
+        sections.register(acute_dossier_sections, name="acuut_gevaar")

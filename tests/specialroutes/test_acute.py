@@ -384,3 +384,24 @@ def test_case_timeline_page_shows_the_call(verified_client, teacher, vc, pupil, 
     html = _login(verified_client, vc).get(
         reverse("cases:timeline", args=[call.case_id])).content.decode()
     assert "Terugblik op acuut gevaar" in html and RETRO["facts"] in html
+
+
+def test_the_pdf_dossier_has_an_acute_danger_section(record_call, teacher, pupil):
+    from exports.sections import registered
+    from specialroutes.integration import acute_dossier_sections
+    from specialroutes.services import acute_retrospective_save
+
+    call = record_call(teacher, pupil)
+    assert registered()["acuut_gevaar"] is acute_dossier_sections
+    (section,) = acute_dossier_sections(call.case)
+    values = {f.name: f.value for f in section.entries[0].fields}
+    assert values["_missing"] == "nog niet vastgelegd"
+
+    acute_retrospective_save(call=call, actor=teacher, base_number=0,
+                             situation="In de klas", facts="<b>Blauwe plek</b> op de arm",
+                             phone_summary="VT komt langs", agreements="Bellen morgen",
+                             informed="directeur")
+    (section,) = acute_dossier_sections(call.case)
+    by_name = {f.name: f for f in section.entries[0].fields}
+    assert "_missing" not in by_name
+    assert by_name["facts"].style == "fact" and by_name["facts"].value.startswith("<b>")
