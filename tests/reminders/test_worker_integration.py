@@ -175,7 +175,10 @@ def test_two_workers_scanning_at_once_send_each_reminder_once(workers, school):
                      for line in workers.logs().splitlines() if "reminders: scan" in line]
     assert sum(sent_per_scan) == expected, sent_per_scan
     print("sent per scan:", sent_per_scan)
-    _wait(lambda: any(workers.outbox.iterdir()), 30, "the e-mails", workers)
+    # A mail file exists as soon as the backend opens it; wait until every one is written.
+    _wait(lambda: (files := list(workers.outbox.iterdir()))
+          and all(f.stat().st_size > 0 for f in files), 30, "the e-mails", workers)
+    time.sleep(0.5)  # the backend writes a message in more than one call
     mails = list(workers.outbox.iterdir())
     for mail in mails:
         text = mail.read_text()
