@@ -57,6 +57,18 @@ def beheerder(school):
 
 
 @pytest.fixture
+def colleague(school):
+    """Another teacher at the same school: sees nothing of the teacher's signals."""
+    return staff(Role.LEERKRACHT, school, username="collega")
+
+
+@pytest.fixture
+def bestuur(school):
+    return staff(Role.BESTUUR, board=school.board, username="bestuurder",
+                 first_name="Anna", last_name="Aalders")
+
+
+@pytest.fixture
 def verified_client(client):
     """A test client whose logins count as two-factor verified."""
     from django_otp.plugins.otp_totp.models import TOTPDevice

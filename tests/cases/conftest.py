@@ -122,18 +122,6 @@ def walk_to_step(case, step, actor):
     return case
 
 
-@pytest.fixture(autouse=True)
-def _role_groups(db):
-    """Grant the role groups their permissions.
-
-    In a fresh test database ``sync_role_groups`` runs on the ``schools`` app's post_migrate,
-    before the permissions of ``signals`` and ``cases`` exist; running it again is idempotent.
-    """
-    from schools.roles import sync_role_groups
-
-    sync_role_groups()
-
-
 @pytest.fixture
 def pupil(school):
     return create_pupil(school)

@@ -26,14 +26,6 @@ TODAY = timezone.localdate()
 ISO_TODAY = TODAY.isoformat()
 
 
-@pytest.fixture(autouse=True)
-def _role_groups(db):
-    # The role groups get their case permissions once every app's permissions exist.
-    from schools.roles import sync_role_groups
-
-    sync_role_groups()
-
-
 @pytest.fixture
 def rec_pupil(school):
     return PupilFactory(school=school, first_name="Sanne", last_name="van der Berg",

@@ -23,13 +23,6 @@ TODAY = timezone.localdate()
 NEXT_WEEK = TODAY + datetime.timedelta(days=7)
 
 
-@pytest.fixture(autouse=True)
-def _role_groups(db):
-    from schools.roles import sync_role_groups
-
-    sync_role_groups()
-
-
 @pytest.fixture
 def sot_case(school, ib):
     return case_open(pupil=PupilFactory(school=school, first_name="Noor", last_name="Visser"),

@@ -17,14 +17,6 @@ from tests.factories import PupilFactory
 
 
 @pytest.fixture(autouse=True)
-def _role_groups(db):
-    """Role groups get their permissions (see tests/signals/conftest.py)."""
-    from schools.roles import sync_role_groups
-
-    sync_role_groups()
-
-
-@pytest.fixture(autouse=True)
 def _no_test_delay(monkeypatch):
     monkeypatch.delenv("MELDCODE_REMINDER_TEST_SEND_DELAY", raising=False)
     monkeypatch.delenv("MELDCODE_REMINDER_BATCH_SIZE", raising=False)

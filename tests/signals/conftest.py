@@ -50,17 +50,6 @@ def other_ib(other_school):
 
 
 @pytest.fixture
-def colleague(school):
-    """Another teacher at the same school: sees nothing of the teacher's signals."""
-    return staff(Role.LEERKRACHT, school, username="collega")
-
-
-@pytest.fixture
-def bestuur(school):
-    return staff(Role.BESTUUR, board=school.board, username="bestuurder")
-
-
-@pytest.fixture
 def make_signal(school, pupil):
     """Record a signal through the service, as the app does."""
 

@@ -50,17 +50,6 @@ def other_vc(other_school):
 
 
 @pytest.fixture
-def colleague(school):
-    return staff(Role.LEERKRACHT, school, username="collega")
-
-
-@pytest.fixture
-def bestuur(school):
-    return staff(Role.BESTUUR, board=school.board, username="bestuurder",
-                 first_name="Anna", last_name="Aalders")
-
-
-@pytest.fixture
 def bestuur2(school):
     return staff(Role.BESTUUR, board=school.board, username="bestuurder2",
                  first_name="Bram", last_name="Bos")
