@@ -121,8 +121,10 @@ def signal_visibility_q(user) -> Q:
     q |= Exists(CaseSignal.objects.filter(signal_id=OuterRef("pk"))
                 .filter(case__in=Case.objects.filter(case_visibility_q(user))))
     # domain.md §6: the board itself must be informed of a suspicion against staff.
+    # Never the accused, even when they hold a board role (R28).
     if staff_board_ids := board_ids_with_perm(user, "cases.view_staff_route"):
-        q |= Q(staff_suspect=True, school__board_id__in=staff_board_ids)
+        q |= (Q(staff_suspect=True, school__board_id__in=staff_board_ids)
+              & ~Q(staff_concern__accused_user_id=user.pk))
     return q
 
 

@@ -19,14 +19,6 @@ FACTS = ("Juf X hield de leerling in de gymzaal vast en raakte haar aan op een m
          "niet hoort.")
 
 
-@pytest.fixture(autouse=True)
-def _role_groups(db):
-    """See tests/signals/conftest.py: role groups get their permissions in a fresh database."""
-    from schools.roles import sync_role_groups
-
-    sync_role_groups()
-
-
 @pytest.fixture
 def pupil(school):
     return PupilFactory(school=school, school_class=SchoolClassFactory(school=school,

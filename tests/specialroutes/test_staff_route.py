@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case, CaseUserObjectPermission, Route
-from cases.selectors import case_permissions, cases_visible_to, signal_get_for_user
+from cases.selectors import (case_permissions, cases_visible_to, signal_get_for_user,
+                             signals_visible_to)
 from cases.services import ServiceError
 from cases.workflow import TransitionRefused, close_case
 from notifications.models import Kind, Notification
@@ -183,6 +184,16 @@ def test_accused_bestuurder_is_not_the_owner(teacher, bestuur, bestuur2, pupil, 
     concern = report_concern(teacher, pupil, accused_user=bestuur, accused_description="")
     assert concern.case.owner == bestuur2
     assert not cases_visible_to(_fresh(bestuur)).exists()
+
+
+def test_accused_bestuurder_never_sees_the_signal_about_them(verified_client, teacher, bestuur,
+                                                            bestuur2, pupil, report_concern):
+    concern = report_concern(teacher, pupil, accused_user=bestuur, accused_description="")
+    assert not signals_visible_to(_fresh(bestuur)).filter(pk=concern.signal_id).exists()
+    assert signals_visible_to(_fresh(bestuur2)).filter(pk=concern.signal_id).exists()
+    url = reverse("signals:detail", args=[concern.signal_id])
+    assert _login(verified_client, bestuur).get(url).status_code == 404
+    assert _login(verified_client, bestuur2).get(url).status_code == 200
 
 
 def test_a_later_bestuurder_is_added_by_an_assigned_one(verified_client, teacher, bestuur, pupil,
