@@ -199,6 +199,10 @@ def membership_errors(*, actor, user, req: MembershipRequest) -> dict[str | None
     def add(field_name, message):
         errors.setdefault(field_name, []).append(message)
 
+    if user is not None and user.pk is not None and user.pk == actor.pk:
+        # Nobody widens their own access to case data: a second person grants it.
+        add(None, _("U kunt uzelf geen rol geven. Vraag een andere beheerder of de directeur."))
+        return errors
     scope = manage_scope(actor)
     board_level = req.role in Role.board_level()
     if req.role not in Role.values:

@@ -171,6 +171,24 @@ def test_director_cannot_add_role_at_another_school(login, director, school, sis
     assert person.memberships.count() == 1
 
 
+@pytest.mark.parametrize("role", [Role.IB, Role.BESTUUR])
+def test_beheerder_cannot_give_themselves_a_role(login, beheerder, school, role):
+    """Widening one's own access to case data always takes a second person."""
+    response = login(beheerder).post(reverse("schools:membership_add", args=[beheerder.pk]), {
+        "role": role, "school": school.pk if role == Role.IB else "",
+        "starts_on": "2026-09-01", "board": school.board_id})
+    assert response.status_code == 200
+    assert "U kunt uzelf geen rol geven" in response.content.decode()
+    assert list(beheerder.memberships.values_list("role", flat=True)) == [Role.BEHEERDER]
+
+
+def test_director_cannot_make_themselves_ib(login, director, school):
+    response = login(director).post(reverse("schools:membership_add", args=[director.pk]), {
+        "role": Role.IB, "school": school.pk, "starts_on": "2026-09-01"})
+    assert response.status_code == 200
+    assert not director.memberships.filter(role=Role.IB).exists()
+
+
 def test_membership_form_shows_dutch_errors(login, beheerder, school):
     person = staff(Role.IB, school)
     response = login(beheerder).post(reverse("schools:membership_add", args=[person.pk]), {
