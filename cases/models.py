@@ -224,6 +224,33 @@ class AccessLog(models.Model):
                    models.Index(fields=["object_type", "object_id"])]
 
 
+class AccessGrantAction(models.TextChoices):
+    READ = "lezen", _("uitgenodigd om te lezen")
+    CONTRIBUTE = "bijdragen", _("uitgenodigd om te lezen en verslagen toe te voegen")
+    REVOKED = "ingetrokken", _("toegang ingetrokken")
+
+
+class AccessGrantEvent(AppendOnlyModel):
+    """Who invited whom into a case, or withdrew the invitation, and when.
+
+    The grants themselves are guardian rows that are replaced or deleted; this is their
+    append-only trail, so that who could read a case at any moment can be reconstructed.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="grant_events")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("medewerker"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                              blank=True, related_name="+", verbose_name=_("door"))
+    action = models.CharField(_("wijziging"), max_length=20, choices=AccessGrantAction.choices)
+    at = models.DateTimeField(_("op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("wijziging in de toegang")
+        verbose_name_plural = _("wijzigingen in de toegang")
+        ordering = ["-at", "-pk"]
+
+
 class CaseRecord(LockVersionModel):
     """Common fields of every step record: date, author, participants and their roles."""
 

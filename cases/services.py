@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from schools.access import active_roles
 from schools.models import Pupil, School
 
-from .models import (AccessAction, AccessLog, Case, CaseSignal, CaseUserObjectPermission, Route,
+from .models import (AccessAction, AccessGrantAction, AccessGrantEvent, AccessLog, Case, CaseSignal, CaseUserObjectPermission, Route,
                      Status, Step, StepTransition, TransitionKind)
 
 
@@ -131,10 +131,18 @@ def case_grant_access(*, case: Case, user, level: str = "read", actor=None) -> N
     if level == "read":
         CaseUserObjectPermission.objects.filter(content_object=case, user=user,
                                                 permission__codename="contribute_case").delete()
+    AccessGrantEvent.objects.create(
+        case=case, user=user, actor=actor,
+        action=AccessGrantAction.READ if level == "read" else AccessGrantAction.CONTRIBUTE)
 
 
-def case_revoke_access(*, case: Case, user) -> None:
-    CaseUserObjectPermission.objects.filter(content_object=case, user=user).delete()
+@transaction.atomic
+def case_revoke_access(*, case: Case, user, actor=None) -> None:
+    deleted, _rows = CaseUserObjectPermission.objects.filter(content_object=case,
+                                                             user=user).delete()
+    if deleted:
+        AccessGrantEvent.objects.create(case=case, user=user, actor=actor,
+                                        action=AccessGrantAction.REVOKED)
 
 
 def log_access(*, user, obj, action: str = AccessAction.VIEW, case: Case | None = None) -> None:

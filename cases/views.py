@@ -518,6 +518,7 @@ def _render_access(request, case: Case, form=None, status: int = 200):
             prefix="toegang", staff=[u for u in staff if u.is_member and u.pk != request.user.pk])
     return render(request, "cases/case_access.html", {
         "case": case, "invited": [u for u in staff if u.can_view], "form": form,
+        "grant_events": case.grant_events.select_related("user", "actor")[:100],
         "show_access_log": "view_access_log" in case_permissions(request.user, case)},
         status=status)
 
@@ -560,7 +561,7 @@ def case_revoke(request, pk: int, user_id: int):
     invited = CaseUserObjectPermission.objects.filter(content_object_id=case.pk,
                                                       user_id=OuterRef("pk"))
     invitee = get_object_or_404(get_user_model().objects.filter(Exists(invited)), pk=user_id)
-    case_revoke_access(case=case, user=invitee)
+    case_revoke_access(case=case, user=invitee, actor=request.user)
     messages.success(request, _("De toegang van %(name)s tot dit dossier is ingetrokken.") % {
         "name": forms.user_label(invitee)})
     return redirect("cases:access", case.pk)

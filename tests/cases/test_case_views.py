@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cases.models import (AccessAction, AccessLog, Case, CaseSignal, Status, Step,
-                          StepTransition)
+from cases.models import (AccessAction, AccessGrantAction, AccessGrantEvent, AccessLog, Case,
+                          CaseSignal, Status, Step, StepTransition)
 from cases.services import case_grant_access, case_open
 from cases.workflow import move_case
 from schools.roles import Role
@@ -524,6 +524,13 @@ def test_invite_and_revoke(verified_client, ib, teacher, case):
     response = _post(verified_client, ib, "revoke_access", case.pk, teacher.pk)
     assert response.status_code == 302
     assert _get(verified_client, teacher, "detail", case.pk).status_code == 404
+    # The trail of who invited and who withdrew stays, in order, with the actor.
+    events = list(AccessGrantEvent.objects.filter(case=case).order_by("pk")
+                  .values_list("user_id", "actor_id", "action"))
+    assert events == [(teacher.pk, ib.pk, AccessGrantAction.CONTRIBUTE),
+                      (teacher.pk, ib.pk, AccessGrantAction.REVOKED)]
+    body = _text(_get(verified_client, ib, "access", case.pk))
+    assert "Wijzigingen in de toegang" in body and "toegang ingetrokken" in body
 
 
 def test_invite_only_staff_of_the_school(verified_client, ib, other_ib, case):
