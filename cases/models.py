@@ -197,6 +197,7 @@ class AccessAction(models.TextChoices):
     DOWNLOAD = "gedownload", _("gedownload")
     EXPORT = "geëxporteerd", _("geëxporteerd")
     HISTORY = "wijzigingen_bekeken", _("wijzigingen bekeken")
+    LISTED = "in_lijst", _("in een overzicht getoond")
 
 
 class AccessLog(models.Model):

@@ -156,6 +156,25 @@ def log_access(*, user, obj, action: str = AccessAction.VIEW, case: Case | None 
                              object_type=obj._meta.label_lower, object_id=obj.pk, action=action)
 
 
+def log_list_access(*, user, objects) -> None:
+    """Log that ``objects`` (cases, signals) were shown to ``user`` in an overview.
+
+    A list shows a pupil's name beside a case or a signal: that is a read of case data too
+    (R34), so a parent or the FG can see who had a case in view. One insert for the whole list.
+    """
+    rows, seen = [], set()
+    for obj in objects:
+        key = (obj._meta.label_lower, obj.pk)
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append(AccessLog(user=user, school_id=obj.school_id,
+                              case=obj if isinstance(obj, Case) else None,
+                              object_type=key[0], object_id=obj.pk, action=AccessAction.LISTED))
+    if rows:
+        AccessLog.objects.bulk_create(rows)
+
+
 @transaction.atomic
 def record_save(*, record, actor, base_version: int | None = None, reason: str = ""):
     """Create or update a step record with optimistic locking.

@@ -41,7 +41,8 @@ from .models import (SHORT_STEP, SUPPORT_ROUTE, AccessAction, AccessLog, Case, C
 from .selectors import (case_get_for_user, case_permissions, cases_visible_to,
                         signal_get_for_user, signal_visibility_q)
 from .services import (EditConflict, ServiceError, case_add_signals, case_grant_access,
-                       case_open, case_revoke_access, log_access, sibling_cases)
+                       case_open, case_revoke_access, log_access, log_list_access,
+                       sibling_cases)
 from .timeline import case_signals, case_timeline
 from .workflow import (FORWARD, TransitionRefused, blocking_reasons, close_case, move_case,
                        reopen_case)
@@ -83,6 +84,7 @@ def case_list(request):
     now = timezone.now()
     for case in page:
         case.days_in_step = (now - case.step_entered_at).days
+    log_list_access(user=request.user, objects=page)
     return render(request, "cases/case_list.html", {
         "form": form, "page": page, "status": status,
         "can_open": bool(school_ids_with_perm(request.user, "cases.open_case")),

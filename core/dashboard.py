@@ -32,7 +32,7 @@ from cases.selectors import case_visibility_q, cases_visible_to, signals_visible
 from schools.access import active_roles, school_ids_with_perm
 from schools.models import Membership, Pupil, School
 from schools.roles import Role
-from signals.models import PupilRole, SignalPupil
+from signals.models import PupilRole, Signal, SignalPupil
 
 # A case that stays longer than this in one step needs attention. Issue 5 makes the
 # deadlines school policy (R52: none are statutory); until then one constant.
@@ -125,6 +125,17 @@ class Dashboard:
     admin_links: list[tuple[str, str]] = field(default_factory=list)
     staff_route: bool = False
     staff_route_cases: list = field(default_factory=list)
+
+    def listed_objects(self) -> list:
+        """The cases and signals this page names, for the access log (never counts)."""
+        objects = [*self.my_signals, *self.invited_cases, *self.staff_route_cases]
+        for overview in self.schools:
+            objects += [*overview.triage, *overview.overdue, *overview.acute,
+                        *overview.verwijsindex]
+        for meeting in self.sot_meetings:
+            objects += [item.case for item in getattr(meeting, "agenda", ())
+                        if hasattr(item, "case")]
+        return [o for o in objects if isinstance(o, (Case, Signal))]
 
 
 # --- Selectors -------------------------------------------------------------------------------

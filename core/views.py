@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from cases.services import log_list_access
+
 from .dashboard import dashboard_for
 from .forms import QueuedPasswordResetForm
 
@@ -15,7 +17,9 @@ def dashboard(request):
     Nothing to resolve or refuse: every panel reads through the access selectors, so a user
     without roles gets an empty page with a pointer to the beheerder.
     """
-    return render(request, "core/dashboard.html", {"dash": dashboard_for(request.user)})
+    dash = dashboard_for(request.user)
+    log_list_access(user=request.user, objects=dash.listed_objects())
+    return render(request, "core/dashboard.html", {"dash": dash})
 
 
 @require_POST

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from cases.models import AccessAction, CaseSignal
 from cases.selectors import cases_visible_to, signal_get_for_user, signals_visible_to
-from cases.services import ServiceError, log_access
+from cases.services import ServiceError, log_access, log_list_access
 from schools.access import has_school_perm, school_ids_with_perm
 from schools.models import School
 
@@ -185,6 +185,7 @@ def triage(request):
                       output_field=IntegerField())
     ).order_by("pending", "-recorded_at", "-pk")
     page = SlicePage(qs, request.GET.get("pagina"))
+    log_list_access(user=request.user, objects=page)
     return render(request, "signals/triage.html", {
         "page": page, "only_new": only_new, "several_schools": len(school_ids) > 1})
 
