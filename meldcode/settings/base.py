@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "core.middleware.RequireTwoFactorMiddleware",
+    "core.ratelimit.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -172,6 +173,27 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+
+# Cache: rate-limit counters (``core.ratelimit``). Redis in production so every web process
+# counts together (redis://host:6379/1); without it a per-process memory cache.
+CACHES = {"default": env.cache("REDIS_CACHE_URL", default="locmemcache://meldcode")}
+
+# Rate limits (``core.ratelimit``): scope -> (requests, seconds). Counted per IP address
+# and/or per account; over the limit the user gets a calm 429 page.
+MELDCODE_RATELIMITS = {
+    "login-ip": (60, 10 * 60),          # every login POST from one address (schools share one)
+    "login-user": (20, 15 * 60),        # login POSTs naming one username, from anywhere
+    "password-reset-ip": (10, 60 * 60),
+    "password-reset-email": (3, 60 * 60),
+    "stepup-user": (5, 15 * 60),        # codes entered on the step-up page, per account
+    "export-user": (10, 60 * 60),       # dossier and inzage exports started per account
+}
+# The TLS proxy (see SECURE_PROXY_SSL_HEADER) appends the client's address to
+# X-Forwarded-For; without trusting it every user would share the proxy's address.
+MELDCODE_TRUST_X_FORWARDED_FOR = True
+# Step-up re-authentication (``core.stepup``): minutes a fresh 2FA code stays valid for
+# exporting a dossier or opening the change history.
+MELDCODE_STEPUP_MINUTES = 10
 
 # E-mail: never with case content; only "something awaits you" and a link.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
