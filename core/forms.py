@@ -38,11 +38,18 @@ class StepUpForm(forms.Form):
             raise forms.ValidationError(_("De code bestaat uit zes cijfers."))
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
+        throttled = False
         for device in TOTPDevice.objects.devices_for_user(self.user, confirmed=True):
-            # verify_token applies django-otp's own throttling and refuses a code that was
-            # already used (also the one typed at login), so the code is really fresh.
-            if device.verify_token(code):
+            # django-otp waits longer after every wrong code (1, 2, 4, ... seconds) and refuses
+            # a code that was already used (also the one typed at login): really fresh.
+            if not device.verify_is_allowed()[0]:
+                throttled = True
+            elif device.verify_token(code):
                 return code
+        if throttled:
+            raise forms.ValidationError(
+                _("Er is net een verkeerde code ingevoerd. Wacht even op de volgende code in de "
+                  "app en probeer het dan opnieuw."))
         raise forms.ValidationError(
             _("Deze code klopt niet of is verlopen. Wacht op de volgende code in de app en "
               "probeer het opnieuw."))
