@@ -181,7 +181,7 @@ CACHES = {"default": env.cache("REDIS_CACHE_URL", default="locmemcache://meldcod
 # Rate limits (``core.ratelimit``): scope -> (requests, seconds). Counted per IP address
 # and/or per account; over the limit the user gets a calm 429 page.
 MELDCODE_RATELIMITS = {
-    "login-ip": (60, 10 * 60),          # every login POST from one address (schools share one)
+    "login-ip": (100, 10 * 60),         # every login POST from one address (a school shares one)
     "login-user": (20, 15 * 60),        # login POSTs naming one username, from anywhere
     "password-reset-ip": (10, 60 * 60),
     "password-reset-email": (3, 60 * 60),
