@@ -277,7 +277,9 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
-PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+PERMISSIONS_POLICY = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), "
+                      "bluetooth=(), midi=(), display-capture=(), accelerometer=(), "
+                      "gyroscope=(), magnetometer=(), browsing-topics=()")
 
 # django-guardian: no anonymous user row; object permissions only through direct FK models.
 ANONYMOUS_USER_NAME = None
