@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import ratelimit
@@ -53,6 +54,7 @@ def _safe_next(request) -> str:
     return reverse("core:dashboard")
 
 
+@sensitive_post_parameters("code")
 @login_required
 @require_http_methods(["GET", "POST"])
 @never_cache

@@ -287,14 +287,27 @@ GUARDIAN_RAISE_403 = False
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
+# No case content in logs or error reports (core.safe_logging): POST values, frame
+# variables, query strings and exception messages are left out of every report.
+DEFAULT_EXCEPTION_REPORTER = "core.safe_logging.CaseSafeExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.safe_logging.CaseSafeExceptionReporterFilter"
+# Server errors by e-mail (the scrubbed report): addresses, comma-separated; empty = none.
+ADMINS = [("Meldcode", address) for address in env.list("MELDCODE_ERROR_EMAILS", default=[])]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"scrub": {"()": "core.safe_logging.ScrubExceptionMessages"},
+                "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["scrub"]},
+                 "mail_admins": {"class": "django.utils.log.AdminEmailHandler",
+                                 "level": "ERROR", "include_html": False,
+                                 "filters": ["scrub", "require_debug_false"]}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     # Request bodies and URLs may carry personal data: log errors without the request repr.
-    "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR",
+    "loggers": {"django.request": {"handlers": ["console", "mail_admins"], "level": "ERROR",
                                    "propagate": False},
                 "axes": {"level": "WARNING"}},
 }
