@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "core.middleware.RequireTwoFactorMiddleware",
+    "core.middleware.RequestSizeLimitMiddleware",
     "core.ratelimit.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -173,6 +174,8 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# A whole request: five attachments of at most 10 MB plus the form (core.middleware).
+MELDCODE_MAX_REQUEST_BYTES = 52 * 1024 * 1024
 
 # Cache: rate-limit counters (``core.ratelimit``). Redis in production so every web process
 # counts together (redis://host:6379/1); without it a per-process memory cache.
