@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from core.stepup import require_stepup
 from schools.access import school_ids_with_perm
 from schools.models import Membership, Pupil
 from schools.roles import Role
@@ -587,6 +588,9 @@ def case_timeline_view(request, pk: int):
 def case_history_view(request, pk: int):
     """Who changed what on the case and its linked data ("Wijzigingen")."""
     case = case_get_for_user(request.user, pk)
+    # Permission first (404 above), then a fresh 2FA code (issue 7).
+    if (stepup_redirect := require_stepup(request)) is not None:
+        return stepup_redirect
     log_access(user=request.user, obj=case, action=AccessAction.HISTORY)
     return render(request, "cases/case_history.html", {
         "case": case, "entries": case_history(case),

@@ -1,5 +1,7 @@
+from django import forms
 from django.contrib.auth.forms import PasswordResetForm
 from django.template import loader
+from django.utils.translation import gettext_lazy as _
 
 from .tasks import send_plain_email
 
@@ -12,3 +14,42 @@ class QueuedPasswordResetForm(PasswordResetForm):
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
         send_plain_email.delay_on_commit(subject, body, [to_email])
+
+
+class StepUpForm(forms.Form):
+    """A fresh six-digit code from the user's authenticator app."""
+
+    code = forms.CharField(
+        label=_("Code uit uw authenticator-app"), max_length=6, min_length=6,
+        help_text=_("De zes cijfers die de app nu toont."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                      "autofocus": True}),
+        error_messages={"required": _("Vul de code in."),
+                        "min_length": _("De code bestaat uit zes cijfers."),
+                        "max_length": _("De code bestaat uit zes cijfers.")})
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip()
+        if not code.isdigit():
+            raise forms.ValidationError(_("De code bestaat uit zes cijfers."))
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        throttled = False
+        for device in TOTPDevice.objects.devices_for_user(self.user, confirmed=True):
+            # django-otp waits longer after every wrong code (1, 2, 4, ... seconds) and refuses
+            # a code that was already used (also the one typed at login): really fresh.
+            if not device.verify_is_allowed()[0]:
+                throttled = True
+            elif device.verify_token(code):
+                return code
+        if throttled:
+            raise forms.ValidationError(
+                _("Er is net een verkeerde code ingevoerd. Wacht even op de volgende code in de "
+                  "app en probeer het dan opnieuw."))
+        raise forms.ValidationError(
+            _("Deze code klopt niet of is verlopen. Wacht op de volgende code in de app en "
+              "probeer het opnieuw."))

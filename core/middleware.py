@@ -46,3 +46,26 @@ class SecurityHeadersMiddleware:
         if request.user.is_authenticated:
             response.headers.setdefault("Cache-Control", "no-store, private")
         return response
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a request body larger than ``MELDCODE_MAX_REQUEST_BYTES`` before it is read.
+
+    The attachment validator refuses files over 10 MB, but only after Django has streamed
+    them to disk; this stops an oversized upload at its Content-Length (the TLS proxy should
+    cap bodies too). Runs before any view or middleware reads ``request.POST``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.MELDCODE_MAX_REQUEST_BYTES:
+            from django.shortcuts import render
+
+            return render(request, "core/too_large.html", status=413)
+        return self.get_response(request)

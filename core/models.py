@@ -1,6 +1,8 @@
 """Building blocks shared by the case-data apps."""
 
+from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ImmutableError(Exception):
@@ -30,3 +32,27 @@ class LockVersionModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class SecurityEventKind(models.TextChoices):
+    STEPUP_PASSED = "stepup_geslaagd", _("herbevestiging geslaagd")
+    STEPUP_FAILED = "stepup_mislukt", _("herbevestiging mislukt")
+    STEPUP_LOCKED = "stepup_geblokkeerd", _("herbevestiging geblokkeerd, uitgelogd")
+
+
+class SecurityEvent(models.Model):
+    """Audit trail of step-up re-authentication: who, what, when, for which page.
+
+    ``target`` is the path the user was going to; URLs carry ids only, never case content.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="+", verbose_name=_("gebruiker"))
+    kind = models.CharField(_("soort"), max_length=20, choices=SecurityEventKind.choices)
+    target = models.CharField(_("doelpagina"), max_length=200, blank=True)
+    at = models.DateTimeField(_("tijdstip"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("beveiligingsgebeurtenis")
+        verbose_name_plural = _("beveiligingsgebeurtenissen")
+        ordering = ["-at"]

@@ -6,4 +6,5 @@ app_name = "core"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("gezond/", views.health, name="health"),
+    path("herbevestigen/", views.stepup, name="stepup"),
 ]

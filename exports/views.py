@@ -23,6 +23,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cases.models import AccessAction
 from cases.selectors import case_get_for_user, case_permissions
 from cases.services import ServiceError, log_access
+from core import ratelimit
+from core.stepup import require_stepup
 
 from . import forms, redaction, selectors, services
 from .documents import inzage_parts
@@ -38,8 +40,16 @@ def case_export(request, case_pk: int):
     case = case_get_for_user(request.user, case_pk)
     if "export_dossier" not in case_permissions(request.user, case):
         raise PermissionDenied
+    # After the permission check: a fresh 2FA code (issue 7); a POST comes back to this page.
+    if (stepup_redirect := require_stepup(
+            request, reverse("exports:case_export", args=[case.pk]))) is not None:
+        return stepup_redirect
     form = forms.ExportForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        if ratelimit.exceeded("export-user", str(request.user.pk)):
+            return ratelimit.too_many_requests(request, what=_(
+                "U heeft het afgelopen uur veel exports gestart. Bestanden die al klaarstaan "
+                "kunt u nog gewoon downloaden."))
         job = services.dossier_export_request(
             case=case, requester=request.user,
             include_history=form.cleaned_data["include_history"])
@@ -99,6 +109,10 @@ def job_status(request, pk: int):
 def job_download(request, pk: int):
     """Stream the PDF once to its requester, then delete it. POST: no prefetch can eat it."""
     job = selectors.job_get_for_requester(request.user, pk)
+    # The file outlives the step-up window (TTL 15 minutes): ask again when it has lapsed.
+    if (stepup_redirect := require_stepup(
+            request, reverse("exports:job_detail", args=[job.pk]))) is not None:
+        return stepup_redirect
     try:
         stream = services.download_stream(job=job, user=request.user)
     except services.DownloadGone:
@@ -291,6 +305,13 @@ def redaction_delete(request, pk: int, redaction_pk: int):
 @require_POST
 def inzage_export(request, pk: int):
     access_request = selectors.access_request_get_for_user(request.user, pk)
+    if (stepup_redirect := require_stepup(
+            request, reverse("exports:inzage_detail", args=[access_request.pk]))) is not None:
+        return stepup_redirect
+    if ratelimit.exceeded("export-user", str(request.user.pk)):
+        return ratelimit.too_many_requests(request, what=_(
+            "U heeft het afgelopen uur veel exports gestart. Bestanden die al klaarstaan "
+            "kunt u nog gewoon downloaden."))
     try:
         job = services.inzage_export_request(access_request=access_request,
                                              requester=request.user)

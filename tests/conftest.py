@@ -15,6 +15,27 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache: every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def step_up(client) -> None:
+    """Give a signed-in client a fresh step-up (2FA re-entry) timestamp (``core.stepup``)."""
+    from django.utils import timezone
+
+    from core.stepup import SESSION_KEY
+
+    session = client.session
+    session[SESSION_KEY] = timezone.now().timestamp()
+    session.save()
+
+
 @pytest.fixture
 def school(db):
     return SchoolFactory()
@@ -75,15 +96,19 @@ def verified_client(client):
 
     original = client.force_login
 
-    def force_login(user, backend="django.contrib.auth.backends.ModelBackend"):
+    def force_login(user, backend="django.contrib.auth.backends.ModelBackend", *,
+                    stepped_up=False):
         device, _ = TOTPDevice.objects.get_or_create(user=user, name="default",
                                                      defaults={"confirmed": True})
         original(user, backend=backend)
         session = client.session
         session["otp_device_id"] = device.persistent_id
         session.save()
+        if stepped_up:
+            step_up(client)
 
     client.force_login = force_login
+    client.step_up = lambda: step_up(client)
     return client
 
 

@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "core.middleware.RequireTwoFactorMiddleware",
+    "core.middleware.RequestSizeLimitMiddleware",
+    "core.ratelimit.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -172,6 +174,29 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# A whole request: five attachments of at most 10 MB plus the form (core.middleware).
+MELDCODE_MAX_REQUEST_BYTES = 52 * 1024 * 1024
+
+# Cache: rate-limit counters (``core.ratelimit``). Redis in production so every web process
+# counts together (redis://host:6379/1); without it a per-process memory cache.
+CACHES = {"default": env.cache("REDIS_CACHE_URL", default="locmemcache://meldcode")}
+
+# Rate limits (``core.ratelimit``): scope -> (requests, seconds). Counted per IP address
+# and/or per account; over the limit the user gets a calm 429 page.
+MELDCODE_RATELIMITS = {
+    "login-ip": (100, 10 * 60),         # every login POST from one address (a school shares one)
+    "login-user": (20, 15 * 60),        # login POSTs naming one username, from anywhere
+    "password-reset-ip": (10, 60 * 60),
+    "password-reset-email": (3, 60 * 60),
+    "stepup-user": (5, 15 * 60),        # codes entered on the step-up page, per account
+    "export-user": (10, 60 * 60),       # dossier and inzage exports started per account
+}
+# The TLS proxy (see SECURE_PROXY_SSL_HEADER) appends the client's address to
+# X-Forwarded-For; without trusting it every user would share the proxy's address.
+MELDCODE_TRUST_X_FORWARDED_FOR = True
+# Step-up re-authentication (``core.stepup``): minutes a fresh 2FA code stays valid for
+# exporting a dossier or opening the change history.
+MELDCODE_STEPUP_MINUTES = 10
 
 # E-mail: never with case content; only "something awaits you" and a link.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -255,7 +280,9 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
-PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+PERMISSIONS_POLICY = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), "
+                      "bluetooth=(), midi=(), display-capture=(), accelerometer=(), "
+                      "gyroscope=(), magnetometer=(), browsing-topics=()")
 
 # django-guardian: no anonymous user row; object permissions only through direct FK models.
 ANONYMOUS_USER_NAME = None
@@ -263,14 +290,27 @@ GUARDIAN_RAISE_403 = False
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
+# No case content in logs or error reports (core.safe_logging): POST values, frame
+# variables, query strings and exception messages are left out of every report.
+DEFAULT_EXCEPTION_REPORTER = "core.safe_logging.CaseSafeExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.safe_logging.CaseSafeExceptionReporterFilter"
+# Server errors by e-mail (the scrubbed report): addresses, comma-separated; empty = none.
+ADMINS = [("Meldcode", address) for address in env.list("MELDCODE_ERROR_EMAILS", default=[])]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"scrub": {"()": "core.safe_logging.ScrubExceptionMessages"},
+                "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["scrub"]},
+                 "mail_admins": {"class": "django.utils.log.AdminEmailHandler",
+                                 "level": "ERROR", "include_html": False,
+                                 "filters": ["scrub", "require_debug_false"]}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     # Request bodies and URLs may carry personal data: log errors without the request repr.
-    "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR",
+    "loggers": {"django.request": {"handlers": ["console", "mail_admins"], "level": "ERROR",
                                    "propagate": False},
                 "axes": {"level": "WARNING"}},
 }

@@ -24,7 +24,8 @@ DETAIL_BUDGET = 20
 
 
 def _get(client, user, name, *args, data=None):
-    client.force_login(user)
+    # The history page asks a fresh 2FA code (tests/core/test_stepup.py); here it has one.
+    client.force_login(user, stepped_up=True)
     return client.get(reverse(f"cases:{name}", args=args), data or {})
 
 

@@ -226,7 +226,7 @@ def test_history_page_budget(verified_client, ib, case, records, make_signal,
     from django.urls import reverse
 
     _grow(case, ib, records, make_signal, 25)
-    verified_client.force_login(ib)
+    verified_client.force_login(ib, stepped_up=True)  # the page asks a fresh 2FA code
     sources = len(history_module._BUILTIN_SOURCES) + len(history_module._EXTRA_SOURCES)
     # Page overhead (session, user, 2FA device, roles, case, grants, access log, session save)
     # stays fixed; the history adds one query per model plus one for user names.

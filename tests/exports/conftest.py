@@ -83,3 +83,18 @@ def other_case(other_school):
 @pytest.fixture
 def other_director(other_school):
     return staff(Role.DIRECTEUR, other_school, username="directeur_elders")
+
+
+@pytest.fixture
+def verified_client(verified_client):
+    """Export pages ask for a fresh 2FA code (``core.stepup``): these tests are about the
+    exports themselves, so every login here has just passed the step-up.
+    ``tests/core/test_stepup.py`` covers the step-up on these views."""
+    plain = verified_client.force_login
+
+    def force_login(user, *args, **kwargs):
+        kwargs.setdefault("stepped_up", True)
+        plain(user, *args, **kwargs)
+
+    verified_client.force_login = force_login
+    return verified_client

@@ -107,6 +107,7 @@ def _register(rows):
 
 _register({
     "core:dashboard": ("get", None, row(200)),
+    "core:stepup": ("get", None, row(200)),  # the code form; it grants nothing by itself
 })
 
 _register({
@@ -345,6 +346,23 @@ def _signed_in_session(user, device) -> str:
     return store.session_key
 
 
+# Views that ask a fresh 2FA code after their permission check (core.stepup). The matrix pins
+# who may reach them, so every session has just passed the step-up; test_stepup.py covers the
+# redirect for a session without one.
+STEPUP_URLS = {"cases:history", "exports:case_export", "exports:job_download",
+               "exports:inzage_export"}
+
+
+def _step_up(session_key: str) -> None:
+    from django.utils import timezone
+
+    from core.stepup import SESSION_KEY
+
+    store = import_module(django_settings.SESSION_ENGINE).SessionStore(session_key=session_key)
+    store[SESSION_KEY] = timezone.now().timestamp()
+    store.save()
+
+
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
     """The world, built once for the module inside a transaction rolled back at its end.
@@ -382,6 +400,8 @@ def test_permission_matrix(name, world, client, settings):
         client.cookies.pop(cookie, None)
         if role != "anon":
             client.cookies[cookie] = world.sessions[role]
+            if name in STEPUP_URLS:
+                _step_up(world.sessions[role])
         with transaction.atomic():  # whatever this role's request changes, the next won't see
             response = getattr(client, method)(url, data)
             actual[role] = _outcome(response)

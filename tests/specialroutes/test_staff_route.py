@@ -516,6 +516,7 @@ def test_case_timeline_and_history_pages_show_the_route(verified_client, teacher
     assert timeline.status_code == 200
     html = timeline.content.decode()
     assert "Route bevoegd gezag gestart" in html and "PV-1" in html
+    client.step_up()  # the change history asks a fresh 2FA code (core.stepup)
     history = client.get(reverse("cases:history", args=[concern.case_id]))
     assert history.status_code == 200 and "Aangifte bij de politie" in history.content.decode()
 
