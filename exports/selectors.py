@@ -12,13 +12,15 @@ Export jobs are private to their requester: anyone else gets a 404, whatever the
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from cases.models import Route
+from cases.selectors import case_permissions, cases_visible_to
 from schools.access import school_ids_with_perm
 from schools.models import Pupil
 
-from .models import AccessRequest, ExportJob
+from .models import AccessRequest, ExportJob, JobKind
 
 INZAGE_PERMS = ("cases.export_dossier", "cases.view_access_log")
 
@@ -53,8 +55,21 @@ def inzage_pupil_get_for_user(user, pk: int) -> Pupil:
 
 
 def job_get_for_requester(user, pk: int) -> ExportJob:
-    return get_object_or_404(ExportJob.objects.select_related("case", "access_request"),
-                             pk=pk, requester_id=user.pk)
+    """The requester's own job, while they still hold the right that made it.
+
+    A role that ended (or an invitation withdrawn) between the request and the download
+    ends access to the file too: 404, as for anyone else's job.
+    """
+    job = get_object_or_404(ExportJob.objects.select_related("case", "access_request"),
+                            pk=pk, requester_id=user.pk)
+    if job.kind == JobKind.INZAGE:
+        allowed = job.access_request.school_id in inzage_school_ids(user)
+    else:
+        allowed = (cases_visible_to(user).filter(pk=job.case_id).exists()
+                   and "export_dossier" in case_permissions(user, job.case))
+    if not allowed:
+        raise Http404
+    return job
 
 
 def jobs_of(user, *, case=None, access_request=None, limit: int = 10) -> list[ExportJob]:

@@ -146,6 +146,20 @@ def test_only_the_requester_sees_and_downloads_the_job(verified_client, director
     assert job.downloaded_at is None and default_storage.exists(job.file_name)
 
 
+def test_a_role_that_ended_ends_the_download_too(verified_client, director, case,
+                                                django_capture_on_commit_callbacks):
+    export(verified_client, director, case, capture=django_capture_on_commit_callbacks)
+    job = ExportJob.objects.get()
+    director.memberships.update(ends_on=timezone.localdate() - datetime.timedelta(days=1))
+    verified_client.force_login(director)
+    for name in ("job_detail", "job_status"):
+        assert verified_client.get(reverse(f"exports:{name}", args=[job.pk])).status_code == 404
+    assert verified_client.post(reverse("exports:job_download",
+                                        args=[job.pk])).status_code == 404
+    job.refresh_from_db()
+    assert job.downloaded_at is None
+
+
 def test_queued_job_page_works_without_javascript(verified_client, director, case):
     export(verified_client, director, case, run=False)  # no commit: the task has not run
     job = ExportJob.objects.get()
