@@ -249,7 +249,7 @@ def execute(plan: PurgePlan) -> dict:
     # 1. generic references first (they are found by the ids, which are deleted next)
     for model, cond in _generic_refs(plan):
         qs = model.objects.filter(cond)
-        n = qs._raw_delete(qs.db)
+        n = _delete(qs)
         if not n:
             continue
         if model is AccessLog:
@@ -264,7 +264,7 @@ def execute(plan: PurgePlan) -> dict:
     for model, ids in plan.ids.items():
         for hmodel in _history_models_of(model):
             qs = hmodel.objects.filter(id__in=ids)
-            history_rows += qs._raw_delete(qs.db)
+            history_rows += _delete(qs)
     # 4. the rows themselves (the proposal keeps no case id)
     from .models import DestructionProposal
 
@@ -273,7 +273,7 @@ def execute(plan: PurgePlan) -> dict:
         if not ids:
             continue
         qs = model.objects.filter(pk__in=ids)
-        n = qs._raw_delete(qs.db)
+        n = _delete(qs)
         if model is AccessLog:
             access_log += n
         elif n:
@@ -292,6 +292,11 @@ def execute(plan: PurgePlan) -> dict:
             "access_log": access_log, "files": len(files)}
 
 
+def _delete(qs) -> int:
+    """Delete without Django's collector (see ``execute``); the number of rows."""
+    return qs._raw_delete(qs.db) or 0
+
+
 def _delete_generic_guardian(plan: PurgePlan) -> None:
     if not apps.is_installed("guardian"):
         return
@@ -303,7 +308,7 @@ def _delete_generic_guardian(plan: PurgePlan) -> None:
         ct = ContentType.objects.get_for_model(model, for_concrete_model=True)
         for perm_model in (UserObjectPermission, GroupObjectPermission):
             qs = perm_model.objects.filter(content_type=ct, object_pk__in=[str(i) for i in ids])
-            qs._raw_delete(qs.db)
+            _delete(qs)
 
 
 def _delete_files(names: list[str]) -> None:
