@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from cases.models import Case
 from cases.services import log_access
 from schools.access import board_ids_with_perm
 from schools.models import Board, Pupil, School
@@ -79,6 +80,14 @@ def terms_edit(request, board_id: int):
 def proposals(request):
     """Per school: cases due for destruction, approvals waiting, cases on hold, and the log."""
     school_ids = selectors.require_lead(request.user)
+    number = request.GET.get("dossier", "").strip()
+    if number:
+        # A hold can be placed before the term ends: find a case of the own schools by number.
+        found = Case.objects.filter(school_id__in=school_ids, route="meldcode",
+                                    number=number[:20]).values_list("pk", flat=True).first()
+        if found:
+            return redirect("retention:proposal", found)
+        messages.error(request, _("Er is geen dossier met dat nummer op uw school."))
     schools = list(School.objects.filter(pk__in=school_ids).order_by("name"))
     due = list(selectors.due_cases(school_ids=school_ids)
                .select_related("pupil").order_by("closed_at", "pk")[:LIST_LIMIT])

@@ -15,8 +15,6 @@ from django.db import connection, connections
 from cases.models import Case
 from retention import services
 from retention.models import DestructionProposal, Tombstone
-from schools.roles import Role
-from tests.factories import staff
 
 from .conftest import due_case
 

@@ -152,3 +152,20 @@ def test_record_and_decide_a_request_through_the_pages(verified_client, school, 
     req.refresh_from_db()
     assert req.decision == "geweigerd" and req.decided_by == director
     assert "Lopende procedure" in verified_client.get(detail).content.decode()
+
+
+def test_a_case_is_found_by_number_for_a_hold_before_its_term(verified_client, school,
+                                                              other_school, vc):
+    mine = due_case(school, vc, left_years=0)
+    other_vc = staff(Role.VC, other_school, username="vc_o2")
+    theirs = [due_case(other_school, other_vc) for _ in range(3)][-1]
+    assert not Case.objects.filter(school=school, number=theirs.number).exists()
+    client = login(verified_client, vc)
+    found = client.get(reverse("retention:proposals"), {"dossier": mine.number})
+    assert found.status_code == 302 and found.url == reverse("retention:proposal",
+                                                             args=[mine.pk])
+    missing = client.get(reverse("retention:proposals"), {"dossier": theirs.number})
+    assert missing.status_code == 200
+    assert "geen dossier met dat nummer" in missing.content.decode()
+    page = client.get(reverse("retention:proposal", args=[mine.pk])).content.decode()
+    assert "niet voor vernietiging in aanmerking" in page and "Bewaarplicht vastleggen" in page
