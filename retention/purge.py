@@ -16,7 +16,8 @@ point, so a record model added later by any app is purged too:
    every historical row of every collected id is deleted;
 4. rows pointing at collected objects by ``object_type``/``object_id`` (notifications,
    reminders, access log, redactions of an inzage copy) and notifications/reminders whose
-   link points into the case (``/dossiers/<id>/``) are deleted.
+   link points into the case (``/dossiers/<id>/``, ``/bewaartermijnen/dossier/<id>/``) are
+   deleted.
 
 Models of this app that must outlive the case (proposals, tombstones, requests) are not
 walked: the proposal's ``case`` is set to NULL instead.
@@ -66,6 +67,7 @@ class PurgePlan:
     # model -> ids (live rows and ids known only from history)
     ids: dict[type[models.Model], set] = field(default_factory=lambda: defaultdict(set))
     url_prefix: str = ""
+    retention_prefix: str = ""
     files: set[str] = field(default_factory=set)
     kept_signal_ids: set[int] = field(default_factory=set)
 
@@ -119,7 +121,10 @@ def plan_case_purge(case) -> PurgePlan:
     from cases.models import Case
     from signals.models import Signal, SignalPupil
 
-    plan = PurgePlan(case_id=case.pk, pupil_id=case.pupil_id, url_prefix=f"/dossiers/{case.pk}/")
+    from django.urls import reverse
+
+    plan = PurgePlan(case_id=case.pk, pupil_id=case.pupil_id, url_prefix=f"/dossiers/{case.pk}/",
+                     retention_prefix=reverse("retention:proposal", args=[case.pk]))
     plan.ids[Case].add(case.pk)
     purged_signals, plan.kept_signal_ids = _case_signals(case)
     plan.ids[Signal] |= purged_signals
@@ -228,7 +233,7 @@ def _generic_refs(plan: PurgePlan):
             for label, ids in labels.items():
                 cond |= Q(object_type=label, object_id__in=ids)
         if "url" in names and model._meta.app_label in ("notifications", "reminders"):
-            cond |= Q(url__startswith=plan.url_prefix)
+            cond |= Q(url__startswith=plan.url_prefix) | Q(url__startswith=plan.retention_prefix)
         if cond != Q(pk__in=[]):
             yield model, cond
 

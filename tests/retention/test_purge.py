@@ -17,6 +17,7 @@ from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, models
+from django.db.models import Q
 from django.utils import timezone
 
 from cases import history as case_history
@@ -75,7 +76,8 @@ def rows_pointing_at_case(case_id: int) -> list[str]:
             if n:
                 found.append(f"{model._meta.label_lower} object: {n}")
         if "url" in names:
-            n = model.objects.filter(url__contains=f"/dossiers/{case_id}/").count()
+            n = model.objects.filter(Q(url__contains=f"/dossiers/{case_id}/")
+                                     | Q(url__contains=f"/dossier/{case_id}/")).count()
             if n:
                 found.append(f"{model._meta.label_lower}.url: {n}")
     return found
