@@ -26,5 +26,6 @@ urlpatterns = [
     path("herinneringen/", include("reminders.urls")),
     path("route/", include("specialroutes.urls")),
     path("export/", include("exports.urls")),
+    path("bewaartermijnen/", include("retention.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

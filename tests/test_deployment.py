@@ -139,6 +139,7 @@ def production_env(tmp_path, **overrides) -> dict[str, str]:
         "LANG": "C.UTF-8",
         "DJANGO_SETTINGS_MODULE": "meldcode.settings.base",
         "DJANGO_SECRET_KEY": "".join(secrets.choice(alphabet) for _ in range(60)),
+        "MELDCODE_PSEUDONYM_KEY": secrets.token_urlsafe(40),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
         "CELERY_BROKER_URL": "memory://",
         "DJANGO_ALLOWED_HOSTS": PRODUCTION_HOST,

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "reminders",
     "specialroutes",
     "exports",
+    "retention",
 ]
 
 MIDDLEWARE = [
@@ -238,6 +239,10 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 # Minutes a rendered PDF dossier is kept before it is deleted (also after a download).
 MELDCODE_EXPORT_TTL_MINUTES = env.int("MELDCODE_EXPORT_TTL_MINUTES", default=15)
+# Secret of the pseudonymous pupil reference in the deletion log (retention.Tombstone):
+# HMAC-SHA256 of the pupil id. Required before anything can be destroyed; never change it
+# once in use (references of earlier destructions would no longer match).
+MELDCODE_PSEUDONYM_KEY = env.str("MELDCODE_PSEUDONYM_KEY", default="")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = Path(env.str("CELERY_FILESYSTEM_DIR", default=str(BASE_DIR / "var" / "broker")))
     for _sub in ("queue", "processed", "control"):

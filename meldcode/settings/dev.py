@@ -6,6 +6,7 @@ from pathlib import Path
 _root = Path(__file__).resolve().parent.parent.parent
 os.environ.setdefault("DJANGO_DEBUG", "1")
 os.environ.setdefault("DJANGO_SECRET_KEY", "dev-only-not-secret")
+os.environ.setdefault("MELDCODE_PSEUDONYM_KEY", "dev-only-pseudonym-key")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{_root / 'var' / 'meldcode.sqlite3'}")
 os.environ.setdefault("CELERY_BROKER_URL", "filesystem://")

@@ -5,6 +5,7 @@ from pathlib import Path
 
 _root = Path(__file__).resolve().parent.parent.parent
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-not-secret")
+os.environ.setdefault("MELDCODE_PSEUDONYM_KEY", "test-only-pseudonym-key")
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{_root / 'var' / 'test.sqlite3'}")
 os.environ.setdefault("CELERY_BROKER_URL", "memory://")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")

@@ -293,6 +293,25 @@ _register({
     "exports:inzage_complete": ("post", obj("access_request"), only(400, SCHOOL_LEADS)),
 })
 
+# Retention: the board's terms are the beheerder's; destruction, holds and pupils' requests
+# are the veiligheidscoördinator's and the directeur's of the school (403 for anyone holding
+# neither role anywhere, 404 for a directeur of another school).
+RETENTION_LEADS = ["vc", "directeur", "directeur_same_board"]
+RETENTION_OBJECT = only(200, ["vc", "directeur"], otherwise=403, directeur_same_board=404)
+_register({
+    "retention:terms": ("get", None, only(200, ["beheerder", "beheerder_other_board"],
+                                          otherwise=403)),
+    "retention:terms_edit": ("get", obj("board"),
+                             only(200, ["beheerder"], otherwise=403, beheerder_other_board=404)),
+    "retention:proposals": ("get", None, only(200, RETENTION_LEADS, otherwise=403)),
+    "retention:proposal": ("get", case_arg, RETENTION_OBJECT),
+    "retention:hold_add": ("get", case_arg, RETENTION_OBJECT),
+    "retention:hold_lift": ("get", obj("legal_hold"), RETENTION_OBJECT),
+    "retention:requests": ("get", None, only(200, RETENTION_LEADS, otherwise=403)),
+    "retention:request_new": ("get", obj("pupil"), RETENTION_OBJECT),
+    "retention:request_detail": ("get", obj("destruction_request"), RETENTION_OBJECT),
+})
+
 NOT_IN_MATRIX = {
     # Pages that hold no school data and are open by design.
     "core:health": "load-balancer health check, returns 'ok'",

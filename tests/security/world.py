@@ -117,6 +117,7 @@ def build_world() -> World:
     _afwegingskader(w, case, today)
     _special_routes(w, today)
     _exports(w, case, today)
+    _retention(w, case, today)
     for user in u.values():  # the second factor the matrix's sessions count as passed
         TOTPDevice.objects.create(user=user, name="default", confirmed=True)
     return w
@@ -207,3 +208,16 @@ def _exports(w: World, case, today) -> None:
         access_request=request, object_type="cases.consultation",
         object_id=o["consultation"].pk, field="advice", reason="derde",
         created_by=u["directeur"]), u["directeur"])
+
+
+def _retention(w: World, case, today) -> None:
+    """An active legal hold on the case and an undecided request of the pupil to destroy
+    their file (written straight: the pupil of the world is younger than 16)."""
+    from retention.models import DestructionRequest, LegalHold
+
+    u, o = w.users, w.obj
+    o["legal_hold"] = LegalHold.objects.create(case=case, reason="klacht", placed_by=u["vc"])
+    o["destruction_request"] = DestructionRequest.objects.create(
+        school=o["school"], pupil=o["pupil"], received_on=today, channel="mondeling",
+        request_text="alles", due_on=today + datetime.timedelta(days=30),
+        recorded_by=u["vc"])
