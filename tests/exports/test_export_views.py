@@ -5,6 +5,7 @@ runs eagerly (CELERY_TASK_ALWAYS_EAGER) once the request's transaction commits.
 """
 
 import datetime
+import re
 
 import pytest
 from django.core.files.storage import default_storage
@@ -245,3 +246,13 @@ def test_ttl_setting(settings, director, case):
     settings.MELDCODE_EXPORT_TTL_MINUTES = 3
     job = dossier_export_request(case=case, requester=director, include_history=False)
     assert (job.expires_at - job.created_at) < datetime.timedelta(minutes=3, seconds=5)
+
+
+def test_case_page_offers_the_export_in_its_body_not_in_its_title(verified_client, director,
+                                                                  case):
+    verified_client.force_login(director)
+    page = verified_client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    assert "exporteren" not in title.lower() and "<" not in title
+    main = page[page.index("<main"):]
+    assert reverse("exports:case_export", args=[case.pk]) in main
