@@ -255,14 +255,174 @@ def test_report_journey_from_a_teachers_signal_to_a_recorded_report(
     # The case: into the follow-up phase; its pages show the report and the due date.
     page.goto(f"{url}/dossiers/{case.pk}/")
     submit(page, "Verder naar de fase volgen en afsluiten")
+    expect_message(page, "Het dossier staat nu in")
     case.refresh_from_db()
     assert case.step == Step.VOLGEN
+    panel = page.locator("section", has=page.get_by_role("heading",
+                                                         name="Besluit, melding en hulp"))
+    expect(panel.get_by_text(due_text)).to_be_visible()
+    expect(panel.get_by_text("VT-2026-0412")).to_be_visible()
+    expect(panel.get_by_role("link", name="Melden bij Veilig Thuis")).to_be_visible()
+    screenshot("journey-report-07-case-page")
     go(page, "Volgen en nazorg")
     vt = page.locator("section", has=page.get_by_role("heading", name="Veilig Thuis"))
     expect(vt.get_by_text(due_text)).to_be_visible()
     expect(vt.get_by_text("VT-2026-0412")).to_be_visible()
-    screenshot("journey-report-07-case-followup")
+    screenshot("journey-report-08-case-followup")
     assert not [e for e in page.console_errors if "Content Security Policy" in e]
+
+
+# --- the help journey --------------------------------------------------------------------------
+
+def login_in(page, live_server, user):
+    """Log in on ``page`` (a page of its own browser context) through the real login pages."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="default",
+                                                 defaults={"confirmed": True})
+    page.goto(f"{live_server.url}/account/login/")
+    page.get_by_label("Gebruikersnaam").fill(user.username)
+    page.get_by_label("Wachtwoord").fill("meldcode-test-wachtwoord")
+    page.get_by_role("button", name="Volgende").click()
+    page.get_by_label("Token").fill(str(totp(device.bin_key)).zfill(6))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Volgende").click()
+
+
+@pytest.fixture
+def case_at_step5(people):
+    """A case walked to step 5 through the real workflow (signal, consultation, conversation,
+    weighing in a SOT meeting the directeur attended)."""
+    from cases.services import case_open
+    from tests.afwegingskader.conftest import create_signal, walk_to
+
+    signal = create_signal(
+        school=people.pupil.school, recorded_by=people.teacher, pupil=people.pupil,
+        category="verwaarlozing",
+        facts="Wordt vaak te laat en zonder jas gebracht, ook bij regen. Heeft regelmatig "
+              "hoofdluis die niet wordt behandeld.",
+        interpretation="Zorgen over de basisverzorging.")
+    case = case_open(pupil=people.pupil, actor=people.ib, signals=[signal])
+    return walk_to(case, Step.BESLISSEN, people.ib, sot_attendees=[people.director])
+
+
+def test_help_journey_through_the_help_path_to_closure(page, browser, live_server, screenshot,
+                                                       people, case_at_step5):
+    case, url, today = case_at_step5, live_server.url, timezone.localdate()
+    case_url = f"{url}/dossiers/{case.pk}/"
+    page.on("dialog", lambda dialog: dialog.accept())  # "Weet u zeker ...?" on closing
+
+    # The IB'er answers Q1-Q4: help is possible and accepted.
+    login_in(page, live_server, people.ib)
+    page.goto(case_url)
+    go(page, "Afwegingskader (stap 5)")
+    answer(page, 1, "Ja", "Herhaalde signalen van verwaarlozing; moeder bevestigt dat het "
+                          "thuis niet lukt.")
+    answer(page, 2, "Nee", "Geen acute of structurele onveiligheid; moeder werkt mee.")
+    answer(page, 3, "Ja", "Het wijkteam kan gezinsondersteuning bieden; de IB'er coördineert.")
+    answer(page, 4, "Ja", "Moeder heeft ingestemd met de hulp van het wijkteam.")
+    expect(page.locator("[data-ak-outcome]")).to_have_text("hulp bieden of organiseren")
+    submit(page, "Antwoorden opslaan")
+    expect_message(page, "De antwoorden zijn opgeslagen.")
+    assert stored_advice(case).outcome == "help"
+    screenshot("journey-help-01-advice-help")
+
+    # The directeur, who attended the SOT meeting, records the SOT's decision.
+    director_context = browser.new_context(viewport={"width": 1280, "height": 900})
+    director_page = director_context.new_page()
+    director_page.set_default_timeout(TIMEOUT_MS)
+    login_in(director_page, live_server, people.director)
+    director_page.goto(case_url)
+    go(director_page, "Besluit van het SOT vastleggen")
+    director_page.get_by_label("Hulp bieden of organiseren", exact=True).check()
+    expect(director_page.locator("[data-ak-deviation-note]")).to_be_hidden()
+    director_page.get_by_label("Datum van het besluit").fill(today.isoformat())
+    director_page.get_by_label("Toelichting bij het besluit").fill(
+        "Het SOT besluit hulp te organiseren via het wijkteam en de situatie te volgen.")
+    director_page.get_by_label("Wie informeert de ouders").select_option(str(people.ib.pk))
+    director_page.get_by_label("Wanneer worden de ouders geïnformeerd").fill(today.isoformat())
+    submit(director_page, "Besluit vastleggen")
+    expect_message(director_page, "Het besluit is vastgelegd.")
+    director_context.close()
+    decision = Decision.objects.get(case=case)
+    assert decision.choice == "hulp_organiseren" and not decision.deviates
+
+    # The IB'er records the help plan with its evaluation date, then the follow-up phase.
+    page.goto(case_url)
+    go(page, "Hulpplan")
+    evaluation_on = today + datetime.timedelta(days=84)
+    page.get_by_label("Welke hulp").fill("Gezinsondersteuning door het wijkteam: twee keer "
+                                         "per week hulp bij de ochtendroutine.")
+    page.get_by_role("combobox", name="Zorgcoördinator").select_option(str(people.ib.pk))
+    page.get_by_label("Rollen (naam – rol)").fill("Marieke Jansen – zorgcoördinator\n"
+                                                  "Wijkteam – gezinsondersteuning")
+    page.get_by_label("Verwachte (meetbare) resultaten").fill(
+        "Het kind komt elke dag op tijd, verzorgd en met eten naar school.")
+    page.get_by_label("Begin van de termijn").fill(today.isoformat())
+    page.get_by_label("Einde van de termijn").fill(evaluation_on.isoformat())
+    page.get_by_label("Evaluatiedatum (vraag 5)").fill(evaluation_on.isoformat())
+    screenshot("journey-help-02-help-plan")
+    submit(page, "Vastleggen")
+    plan = HelpPlan.objects.get(case=case)
+    assert plan.evaluation_on == evaluation_on and plan.decision == decision
+    page.goto(case_url)
+    panel = page.locator("section", has=page.get_by_role("heading",
+                                                         name="Besluit, melding en hulp"))
+    expect(panel.get_by_text(f"Evaluatie (vraag 5): {_day(evaluation_on)}")).to_be_visible()
+    submit(page, "Verder naar de fase volgen en afsluiten")
+    expect_message(page, "Het dossier staat nu in")
+
+    # At the evaluation: Q5 ja, the help worked.
+    go(page, "Afwegingskader")
+    answer(page, 5, "Ja", "Het kind komt op tijd en verzorgd naar school; moeder en wijkteam "
+                          "bevestigen dat de ochtenden goed gaan.")
+    expect(page.locator("[data-ak-outcome]")).to_have_text(
+        "hulp afsluiten met afspraken over monitoring")
+    submit(page, "Antwoorden opslaan")
+    expect_message(page, "De antwoorden zijn opgeslagen.")
+    case.refresh_from_db()
+    assert stored_advice(case).outcome == "help_succeeded"
+    screenshot("journey-help-03-advice-help-succeeded")
+
+    # Follow-up: the evaluation note and the monitoring agreements (R41, R14).
+    page.goto(f"{url}/dossiers/{case.pk}/opvolging/")
+    go(page, "Evaluatie vastleggen")
+    page.get_by_label("Datum van de evaluatie").fill(today.isoformat())
+    page.get_by_label("Deelnemers (naam – rol)").fill("Marieke Jansen – intern begeleider\n"
+                                                      "Linda Bakker – moeder")
+    page.get_by_label("de afgesproken resultaten zijn behaald").check()
+    page.get_by_role("textbox", name="Evaluatie", exact=True).fill(
+        "De afgesproken resultaten zijn behaald; het gaat thuis en op school beter.")
+    submit(page, "Vastleggen")
+    go(page, "Afspraken over monitoring")
+    page.get_by_label("Afgesproken op").fill(today.isoformat())
+    page.get_by_label("Met wie").fill("moeder, leerkracht en IB'er")
+    page.get_by_label("Afspraken over het volgen van de (on)veiligheid").fill(
+        "De leerkracht blijft alert en bespreekt de leerling in elke groepsbespreking; bij "
+        "nieuwe zorgen neemt de IB'er contact op met moeder.")
+    page.get_by_label("Opnieuw bekijken op").fill((today + datetime.timedelta(days=180))
+                                                  .isoformat())
+    submit(page, "Vastleggen")
+    assert MonitoringAgreement.objects.filter(case=case).exists()
+    screenshot("journey-help-04-followup")
+
+    # Closing through the case page.
+    page.goto(case_url)
+    page.get_by_text("Dossier afsluiten", exact=True).click()
+    page.get_by_label("Reden van afsluiten").select_option("hulp_afgerond")
+    page.get_by_role("textbox", name="Toelichting", exact=True).fill(
+        "De hulp heeft gewerkt; afspraken over monitoring zijn vastgelegd.")
+    submit(page, "Afsluiten")
+    case.refresh_from_db()
+    assert case.status == Status.CLOSED
+    expect(page.locator(".case-header__tags")).to_contain_text("afgesloten")
+    screenshot("journey-help-05-closed")
+    assert not [e for e in page.console_errors if "Content Security Policy" in e]
+
+
+def _day(day: datetime.date) -> str:
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 _MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
