@@ -1445,4 +1445,14 @@ def summary() -> list[str]:
             f"stap " + ", ".join(f"{s}: {per_step.get(s, 0)}" for s in Step.values)
             + f", afgesloten: {closed}; nieuwe signalen: {waiting}")
     lines.append(f"  Gezinnen met broers/zussen: {Family.objects.filter(board=board).count()}")
+    try:
+        from afwegingskader.models import Assessment
+    except ImportError:
+        return lines
+    outcomes: dict[str, int] = {}
+    for assessment in Assessment.objects.filter(case__school__board=board):
+        outcome = str(assessment.advice().outcome)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    lines.append("  Afwegingskader (advies per dossier): " + ", ".join(
+        f"{name}: {outcomes.get(name, 0)}" for name in OUTCOMES))
     return lines
