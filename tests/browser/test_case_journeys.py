@@ -139,7 +139,6 @@ def test_report_journey_from_a_teachers_signal_to_a_recorded_report(
     submit(page, "Dossier openen")
     case = Case.objects.get(pupil=people.pupil)
     page.wait_for_url(f"{url}/dossiers/{case.pk}/")
-    screenshot("journey-report-02-case-opened")
 
     # Step 1 -> 2 -> consultation -> 3.
     submit(page, "Verder naar stap 2 (Consultatie)")
@@ -150,8 +149,7 @@ def test_report_journey_from_a_teachers_signal_to_a_recorded_report(
     page.get_by_label("Wie is geraadpleegd").fill("IB'er en jeugdverpleegkundige")
     page.get_by_label("Advies").fill("Dezelfde dag Veilig Thuis raadplegen en de ouders "
                                      "uitnodigen voor een gesprek.")
-    submit(page, "Vastleggen")
-    page.goto(f"{url}/dossiers/{case.pk}/")
+    submit(page, "Vastleggen")  # back on the case page
     submit(page, "Verder naar stap 3 (Gesprek)")
 
     # Step 3: the conversation with the parents.
@@ -167,7 +165,6 @@ def test_report_journey_from_a_teachers_signal_to_a_recorded_report(
         "Moeder schrok en gaf aan dat het thuis moeilijk is sinds vader zijn werk kwijt is.")
     page.get_by_label("Afspraken").fill("School houdt dagelijks contact met moeder.")
     submit(page, "Vastleggen")
-    page.goto(f"{url}/dossiers/{case.pk}/")
     submit(page, "Verder naar stap 4 (Wegen)")
 
     # Step 4: plan a SOT meeting, put the case on its agenda, record the weighing.
@@ -241,7 +238,6 @@ def test_report_journey_from_a_teachers_signal_to_a_recorded_report(
         "Telefonisch door de veiligheidscoördinator, vlak voor de melding.")
     page.get_by_label("Reactie van de ouders").fill("Moeder was geschrokken maar begreep het.")
     page.get_by_label("Kenmerk van Veilig Thuis").fill("VT-2026-0412")
-    screenshot("journey-report-05-report-form")
     submit(page, "Melding vastleggen")
     expect_message(page, "De melding is vastgelegd.")
     report = VeiligThuisReport.objects.get(case=case)
