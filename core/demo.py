@@ -359,6 +359,15 @@ class Story:
     vir: bool = False
     upcoming_agenda: bool = False
     sibling: bool = False  # the pupil has a sibling at the other school (cross-school family)
+    # Step 5 (issue 4): which afwegingskader outcome the story ends in (``OUTCOMES``), with
+    # the answers' justifications and the texts of the decision, report and evaluation.
+    step5: dict | None = None
+    help_weeks: int = 13  # the help plan's period: its evaluation date is when Q5 is due
+
+
+#: The afwegingskader outcomes the stories end in; ``decision.advise`` computes the same
+#: outcome from the stored answers (tests/core/test_seed_demo.py checks that).
+OUTCOMES = ("no_suspicion", "report", "help", "report_after_help", "help_succeeded")
 
 
 # Days after the first observation at which each event of a story happens.
@@ -466,7 +475,20 @@ def _stories(key: str) -> list[Story]:
                           "agreed_approach": "Afwegingskader invullen; melding bij Veilig "
                                              "Thuis voorbereiden. Directeur informeert "
                                              "ouders."},
-                acute=True),
+                acute=True,
+                step5={"outcome": "report", "urgent": True,
+                       "q1": "Het kind vertelt zelf dat het bang is om naar huis te gaan; "
+                             "vader ontkende en was boos in het gesprek.",
+                       "q2": "Het kind durft niet naar huis en vertelt over straf: acute "
+                             "onveiligheid is niet uit te sluiten (disclosure).",
+                       "motivation": "Acute onveiligheid: de veiligheidscoördinator besluit "
+                                     "met spoed vandaag te melden bij Veilig Thuis. De "
+                                     "directeur informeert de ouders vooraf.",
+                       "parents_informed_how": "Telefonisch door de directeur, een uur voor "
+                                               "de melding.",
+                       "parents_reaction": "Moeder was verdrietig maar begreep het; vader "
+                                           "was boos en wil een gesprek met de directeur.",
+                       "vt_reference": "VT-2026-0871"}),
             Story("a-6", 2, Step.VOLGEN, 75, SignalText(
                 "Wordt vaak te laat en zonder jas gebracht, ook bij regen. Heeft regelmatig "
                 "hoofdluis die niet wordt behandeld.",
@@ -493,7 +515,8 @@ def _stories(key: str) -> list[Story]:
                                              "verzorgd naar school.",
                                 "reactions": "Moeder is tevreden over de hulp van het "
                                              "wijkteam.",
-                                "agreements": "Evaluatie in januari met wijkteam en IB'er."}),
+                                "agreements": "Evaluatie in januari met wijkteam en IB'er."},
+                step5={"outcome": "help"}),
             Story("a-gesloten", 8, Step.VOLGEN, 0, SignalText(
                 "Is sinds de zomer erg teruggetrokken, haalt slechte cijfers en vertelt dat de "
                 "ouders gaan scheiden. Heeft in de klas twee keer gezegd 'niemand let op mij'.",
@@ -515,7 +538,16 @@ def _stories(key: str) -> list[Story]:
                        "De gezinscoach heeft het traject afgerond; thuis is het rustiger. "
                        "Afspraak: de leerkracht blijft alert en bespreekt de leerling in de "
                        "groepsbespreking."),
-                close_days_ago=60, vir=True),
+                close_days_ago=60, vir=True,
+                step5={"outcome": "help_succeeded",
+                       "help": "Gezinscoach via het wijkteam: elke twee weken een gesprek met "
+                               "de ouders over wat het kind nodig heeft tijdens de "
+                               "scheiding; schoolmaatschappelijk werk voor het kind.",
+                       "q5": "De gezinscoach, de ouders en de leerkracht zien dat het kind "
+                             "weer meedoet in de klas; de ouders maken samen afspraken.",
+                       "evaluation": "De afgesproken resultaten zijn behaald: het kind is "
+                                     "minder teruggetrokken en de ouders overleggen samen "
+                                     "over de opvoeding."}),
         ]
     return [
         Story("b-1", 4, Step.SIGNALEN, 2, SignalText(
@@ -583,7 +615,22 @@ def _stories(key: str) -> list[Story]:
                       "risk_assessment": "Geen acute onveiligheid; hulp wordt niet "
                                          "geaccepteerd.",
                       "agreed_approach": "Afwegingskader invullen; melding bij Veilig Thuis "
-                                         "ligt voor de hand."}),
+                                         "ligt voor de hand."},
+            step5={"outcome": "report", "q4": False,
+                   "q1": "Structureel verzuim met briefjes die niet kloppen en uitspraken "
+                         "van het kind over wat het thuis niet mag vertellen.",
+                   "q2": "Geen aanwijzingen voor acute onveiligheid; het kind is elke dag "
+                         "op school gezien.",
+                   "q3": "Schoolmaatschappelijk werk en het wijkteam kunnen hulp bieden.",
+                   "q4_text": "Vader wijst elke bemoeienis van de school af en wil geen hulp; "
+                              "moeder durft niet zonder vader in te stemmen.",
+                   "motivation": "Het SOT volgt het advies: de hulp wordt niet aanvaard, "
+                                 "melden bij Veilig Thuis is de norm (meldnorm 2). De IB'er "
+                                 "meldt; de IB'er informeert beide ouders vooraf.",
+                   "parents_informed_how": "Gesprek op school met beide ouders door de IB'er "
+                                           "en de directeur.",
+                   "parents_reaction": "Vader was boos en vond de melding overdreven; moeder "
+                                       "zei weinig."}),
         Story("b-6", 1, Step.VOLGEN, 20, SignalText(
             "Kleuter is de laatste weken vaak ziek gemeld en oogt bleek en mager.",
             "", "Zorgen over gezondheid en verzorging.", Category.NEGLECT,
@@ -599,7 +646,82 @@ def _stories(key: str) -> list[Story]:
                           "agreements": "Ouders gaan naar het consultatiebureau."},
             weighing={"nature_severity": "Lichte zorgen, ouders werken mee.",
                       "risk_assessment": "Geen onveiligheid.",
-                      "agreed_approach": "Volgen via de jeugdverpleegkundige."}),
+                      "agreed_approach": "Volgen via de jeugdverpleegkundige."},
+            step5={"outcome": "help",
+                   "help": "Extra onderzoek en begeleiding door de jeugdverpleegkundige; "
+                           "ondersteuning van de ouders bij voeding en ritme."}),
+        Story("b-7", 7, Step.VOLGEN, 62, SignalText(
+            "Komt de laatste maanden regelmatig zonder ontbijt en met vieze kleren. Vertelt dat "
+            "er 's avonds vaak geen volwassene thuis is.",
+            "Ik maak zelf mijn eten, mama moet werken.",
+            "Zorgen over toezicht en verzorging.", Category.NEGLECT),
+            consultation={"consulted": "IB'er en schoolmaatschappelijk werker",
+                          "question": "Welke hulp past bij dit gezin?",
+                          "advice": "Moeder hulp aanbieden via het wijkteam en duidelijke "
+                                    "afspraken maken over toezicht.",
+                          "agreed_actions": "IB'er nodigt moeder uit."},
+            conversation={"with_pupil": False, "purpose": "Zorgen over toezicht bespreken.",
+                          "discussed": "De school heeft verteld wat zij ziet en wat het kind "
+                                       "vertelt.",
+                          "reactions": "Moeder werkt in avonddiensten en zei dat haar zus "
+                                       "oppast; zij staat open voor hulp.",
+                          "agreements": "Aanmelding bij het wijkteam; afspraken over "
+                                        "opvang in de avond."},
+            weighing={"nature_severity": "Verwaarlozing van toezicht en verzorging; moeder "
+                                         "wil meewerken.",
+                      "risk_assessment": "Geen acute onveiligheid; zorgen over de lange "
+                                         "termijn.",
+                      "agreed_approach": "Hulp via het wijkteam met een evaluatie na zes "
+                                         "weken."},
+            help_weeks=6,
+            step5={"outcome": "report_after_help",
+                   "help": "Gezinsondersteuning door het wijkteam en een vaste oppas in de "
+                           "avonden; de IB'er houdt wekelijks contact met moeder.",
+                   "q5": "Na zes weken is er nog steeds vaak niemand thuis in de avond; de "
+                         "afspraken over opvang worden niet nagekomen.",
+                   "evaluation": "De resultaten zijn niet behaald: het kind is nog steeds "
+                                 "vaak alleen thuis en komt zonder ontbijt.",
+                   "motivation": "De hulp leidt niet tot de noodzakelijke resultaten; het "
+                                 "SOT besluit te melden bij Veilig Thuis (meldnorm 3). De "
+                                 "hulp van het wijkteam loopt door.",
+                   "parents_informed_how": "Telefonisch door de IB'er, de dag voor de "
+                                           "melding.",
+                   "parents_reaction": "Moeder was teleurgesteld maar begreep het en wil "
+                                       "meewerken met Veilig Thuis.",
+                   "vt_reference": "VT-2026-0655",
+                   "feedback": "Veilig Thuis heeft de veiligheid beoordeeld: geen acute "
+                               "onveiligheid. Veilig Thuis draagt over aan het wijkteam met "
+                               "een plan van aanpak; de school blijft signaleren."}),
+        Story("b-8", 2, Step.BESLISSEN, 30, SignalText(
+            "Had twee weken achter elkaar blauwe plekken op de schenen en was stil in de klas.",
+            "Ik ben gevallen op het trampolinepark.",
+            "Ik weet het niet zeker en wil het voor de zekerheid vastleggen.",
+            Category.PHYSICAL),
+            consultation={"consulted": "IB'er en jeugdverpleegkundige",
+                          "question": "Passen de plekken bij de uitleg?",
+                          "advice": "Plekken op de schenen passen bij vallen; navragen bij "
+                                    "ouders en verder observeren.",
+                          "agreed_actions": "IB'er belt moeder."},
+            conversation={"with_pupil": False, "purpose": "Zorgen over de plekken bespreken.",
+                          "discussed": "De IB'er heeft de plekken en de stilte in de klas "
+                                       "benoemd.",
+                          "reactions": "Moeder liet foto's van het trampolinefeestje zien en "
+                                       "vertelde over het overlijden van opa.",
+                          "agreements": "Moeder meldt het als het kind verdrietig blijft."},
+            weighing={"nature_severity": "Plekken passend bij de uitleg; stilte door rouw.",
+                      "risk_assessment": "Geen aanwijzingen voor onveiligheid.",
+                      "agreed_approach": "Afwegingskader invullen; afsluiten als er geen "
+                                         "vermoeden blijft."},
+            close=(CloseReason.NO_CONCERN,
+                   "Conclusie van het afwegingskader: geen vermoeden van kindermishandeling. "
+                   "De plekken passen bij de uitleg; de stilte komt door rouw om opa. De "
+                   "leerkracht houdt het welbevinden in de gaten."),
+            close_days_ago=25,
+            step5={"outcome": "no_suspicion",
+                   "q1": "Na consultatie, het gesprek met moeder en de weging in het SOT is "
+                         "er geen vermoeden: de plekken passen bij de uitleg.",
+                   "motivation": "Het SOT sluit het traject van de meldcode af; de gewone "
+                                 "zorg voor de leerling loopt door."}),
         Story("b-gesloten", 5, Step.GESPREK, 0, SignalText(
             "Had een schram op de wang en vertelde dat de kat had gekrabd.",
             "Onze kat is heel wild.", "Ik wil het voor de zekerheid vastleggen.",
@@ -802,6 +924,14 @@ class StoryBuilder:
                           "Weging in het SOT vastgelegd."):
             return case
         if story.target == Step.BESLISSEN:
+            outcome = (story.step5 or {}).get("outcome")
+            entered = last[0].date()
+            if outcome == "report":
+                self._step5_report(case, meeting, entered, story)
+            elif outcome == "no_suspicion":
+                self._step5_no_suspicion(case, meeting, entered, story)
+            if story.close:
+                return self._close(case, story)
             return case
 
         self._step5_help(case, meeting, day(Step.VOLGEN, 9), story)
@@ -811,6 +941,8 @@ class StoryBuilder:
         if story.parent_contact:
             self._conversation(case, story.parent_contact, day("parent_contact"),
                                "contact_ouders")
+        if (story.step5 or {}).get("outcome") in ("help_succeeded", "report_after_help"):
+            self._step5_question5(case, meeting, story)
         if story.close:
             return self._close(case, story)
         return case
@@ -873,8 +1005,188 @@ class StoryBuilder:
         except Exception as exc:  # noqa: BLE001 - reported, the rest of the seed goes on
             self.warnings.append(f"{label}: {type(exc).__name__}: {exc}")
 
+    # --- step 5: one path per afwegingskader outcome (``Story.step5["outcome"]``) ---------------
+
+    def _at(self, day: datetime.date, hour: int) -> datetime.datetime:
+        """A school-day moment on or after ``day``, never later than an hour ago."""
+        moment = _moment(_weekday(day, forward=True), hour)
+        return min(moment, timezone.now() - datetime.timedelta(hours=1))
+
+    @staticmethod
+    def _answers(**given) -> dict:
+        data = {"q1": None, "q2": "", "q3": None, "q4": None, "q5": None,
+                "q2_change_reason": "", "specialist_consulted": ""}
+        for n in range(1, 6):
+            data[f"q{n}_justification"] = ""
+        data.update(given)
+        return data
+
+    def _persons(self, case) -> list[dict]:
+        persons = [{"name": case.pupil.full_name, "relation": "het kind"}]
+        for link in case.pupil.parent_links.select_related("parent"):
+            persons.append({"name": link.parent.name,
+                            "relation": link.get_relationship_display()})
+        return persons
+
+    def _report(self, ak, case, reporter, when, texts):
+        """The report to Veilig Thuis as the reporter made it by phone ("open melden")."""
+        from afwegingskader.draft import steps_taken_lines
+        from cases.models import CaseSignal
+
+        case.refresh_from_db()
+        return ak.report_record(case=case, actor=reporter, reporter_id=reporter.pk,
+                                signal_ids=CaseSignal.objects.filter(case=case)
+                                .values_list("signal_id", flat=True),
+                                data={"reported_at": when, "channel": "telefoon",
+                                      "channel_other": "",
+                                      "persons_involved": self._persons(case),
+                                      "steps_taken": "\n".join(steps_taken_lines(case)),
+                                      "parents_informed": True,
+                                      "parents_informed_how": texts["parents_informed_how"],
+                                      "parents_reaction": texts["parents_reaction"],
+                                      "parents_exception": "",
+                                      "parents_exception_explanation": "",
+                                      "anonymity_requested": False, "anonymity_reason": "",
+                                      "anonymity_explanation": "",
+                                      "vt_reference": texts.get("vt_reference", ""),
+                                      "investigation_feedback_due": None})
+
+    def _step5_report(self, case, meeting, entered, story):
+        """Advice "report": Q2 ja (acute, the VC decides urgently) or Q4 nee (the SOT decides);
+        the decision to report and the report, whose feedback is still due."""
+        t = story.step5
+        urgent = t.get("urgent", False)
+        answered = self._at(entered, 11)
+        decided = answered + datetime.timedelta(hours=2) if urgent else self._at(
+            entered + datetime.timedelta(days=1), 15)
+        reported = decided + datetime.timedelta(hours=2) if urgent else self._at(
+            decided.date() + datetime.timedelta(days=1), 10)
+        decider = self.vc if urgent else self.director
+        reporter = self.vc if urgent else self.ib
+        informer = self.director if urgent else self.ib
+        if t.get("q4") is False:
+            given = {"q2": "nee", "q3": True, "q3_justification": t["q3"], "q4": False,
+                     "q4_justification": t["q4_text"]}
+        else:
+            given = {"q2": "ja"}
+        given.setdefault("q2_justification", t["q2"])
+
+        def answer(ak):
+            ak.assessment_save(case=case, actor=self.ib, base_version=None,
+                               data=self._answers(q1=True, q1_justification=t["q1"], **given))
+
+        def decide(ak):
+            from afwegingskader.models import DecisionChoice
+
+            ak.decision_record(
+                case=case, actor=decider, choice=DecisionChoice.MELDEN, urgent=urgent,
+                decided_on=decided.date(), motivation=t["motivation"],
+                sot_meeting=None if urgent else meeting,
+                present_user_ids=[decider.pk] if urgent else
+                [u.pk for u in meeting.attendees.all()],
+                reporter_id=reporter.pk, parents_informer_id=informer.pk,
+                parents_inform_on=decided.date())
+
+        self._afwegingskader(f"{case.number}: afwegingskader", answered, answer)
+        self._afwegingskader(f"{case.number}: besluit om te melden", decided, decide)
+        self._afwegingskader(f"{case.number}: melding bij Veilig Thuis", reported,
+                             lambda ak: self._report(ak, case, reporter, reported, t))
+
+    def _step5_no_suspicion(self, case, meeting, entered, story):
+        """Advice "no_suspicion" (Q1 nee): the SOT closes the Meldcode track (closed later)."""
+        t = story.step5
+        answered = self._at(entered, 11)
+        decided = self._at(entered + datetime.timedelta(days=1), 15)
+
+        def answer(ak):
+            ak.assessment_save(case=case, actor=self.ib, base_version=None,
+                               data=self._answers(q1=False, q1_justification=t["q1"]))
+
+        def decide(ak):
+            from afwegingskader.models import DecisionChoice
+
+            ak.decision_record(
+                case=case, actor=self.director, choice=DecisionChoice.AFSLUITEN,
+                decided_on=decided.date(), motivation=t["motivation"], sot_meeting=meeting,
+                present_user_ids=[u.pk for u in meeting.attendees.all()],
+                parents_informer_id=self.ib.pk, parents_inform_on=decided.date())
+
+        self._afwegingskader(f"{case.number}: afwegingskader", answered, answer)
+        self._afwegingskader(f"{case.number}: besluit om af te sluiten", decided, decide)
+
+    def _step5_question5(self, case, meeting, story):
+        """At the help plan's evaluation date: Q5 ja (help succeeded: evaluation and
+        monitoring agreements) or Q5 nee (report after help: the SOT decides to report, the
+        IB'er reports, Veilig Thuis's feedback after its safety assessment comes in)."""
+        from afwegingskader.models import (DecisionChoice, Evaluation, EvaluationOutcome,
+                                           FeedbackKind, HelpPlan, MonitoringAgreement)
+        from afwegingskader.selectors import assessment_for
+        from afwegingskader.workdays import safety_feedback_due
+
+        t = story.step5
+        plan = HelpPlan.objects.filter(case=case, cycle=case.cycle).first()
+        if plan is None:
+            self.warnings.append(f"{case.number}: geen hulpplan voor vraag 5")
+            return
+        succeeded = t["outcome"] == "help_succeeded"
+        evaluated = self._at(plan.evaluation_on, 10)
+        participants = [{"name": self.ib.get_full_name(), "role": "intern begeleider"},
+                        {"name": "ouder(s)/verzorger(s)", "role": "ouders"},
+                        {"name": "hulpverlener", "role": "wijkteam"}]
+
+        def evaluate(ak):
+            current = assessment_for(case)
+            data = {name: getattr(current, name) for name in ak.ASSESSMENT_FIELDS}
+            data.update(q5=succeeded, q5_justification=t["q5"])
+            ak.assessment_save(case=case, actor=self.ib, base_version=current.lock_version,
+                               data=data)
+            ak.followup_record_save(case=case, actor=self.ib, record=Evaluation(
+                evaluated_on=evaluated.date(), participants=participants,
+                outcome=EvaluationOutcome.ACHIEVED if succeeded
+                else EvaluationOutcome.NOT_ACHIEVED, note=t["evaluation"]))
+            if succeeded:
+                ak.followup_record_save(case=case, actor=self.ib, record=MonitoringAgreement(
+                    agreed_on=evaluated.date(), parties="ouders, leerkracht, IB'er en wijkteam",
+                    agreement="De leerkracht blijft alert en bespreekt de leerling in elke "
+                              "groepsbespreking; bij nieuwe zorgen neemt de IB'er contact op "
+                              "met de ouders en het wijkteam.",
+                    review_on=evaluated.date() + datetime.timedelta(days=180)))
+
+        self._afwegingskader(f"{case.number}: vraag 5", evaluated, evaluate)
+        if succeeded:
+            return
+
+        decided = self._at(evaluated.date() + datetime.timedelta(days=1), 15)
+        reported = self._at(decided.date() + datetime.timedelta(days=1), 10)
+
+        def decide(ak):
+            ak.decision_record(
+                case=case, actor=self.director, choice=DecisionChoice.MELDEN,
+                decided_on=decided.date(), motivation=t["motivation"], sot_meeting=meeting,
+                present_user_ids=[u.pk for u in meeting.attendees.all()],
+                reporter_id=self.ib.pk, parents_informer_id=self.ib.pk,
+                parents_inform_on=decided.date())
+
+        self._afwegingskader(f"{case.number}: besluit om te melden na hulp", decided, decide)
+        self._afwegingskader(f"{case.number}: melding bij Veilig Thuis", reported,
+                             lambda ak: self._report(ak, case, self.ib, reported, t))
+        feedback_on = safety_feedback_due(reported.date())
+        if feedback_on < self.today:
+            def feedback(ak):
+                from afwegingskader.models import VeiligThuisReport
+
+                report = VeiligThuisReport.objects.get(case=case, cycle=case.cycle)
+                ak.feedback_record(report=report, actor=self.ib, kind=FeedbackKind.SAFETY,
+                                   received_on=feedback_on, content=t["feedback"])
+
+            self._afwegingskader(f"{case.number}: terugkoppeling van Veilig Thuis",
+                                 self._at(feedback_on, 14), feedback)
+
     def _step5_help(self, case, meeting, when, story):
-        help_text = (story.parent_contact or {}).get("agreements") or "Hulp via het wijkteam."
+        help_text = ((story.step5 or {}).get("help")
+                     or (story.parent_contact or {}).get("agreements")
+                     or "Hulp via het wijkteam.")
+        weeks = story.help_weeks
 
         def work(ak):
             from afwegingskader.models import DecisionChoice, HelpPlan
@@ -903,8 +1215,8 @@ class StoryBuilder:
                        {"name": "wijkteam", "role": "hulpverlening"}],
                 expected_results="Het kind komt op tijd, verzorgd en met eten naar school; "
                                  "ouders houden de afspraken met de hulpverlening.",
-                period_start=start, period_end=start + datetime.timedelta(days=90),
-                evaluation_on=start + datetime.timedelta(days=90)))
+                period_start=start, period_end=start + datetime.timedelta(weeks=weeks),
+                evaluation_on=_weekday(start + datetime.timedelta(weeks=weeks), forward=True)))
 
         self._afwegingskader(f"{case.number}: besluit in stap 5", when, work)
 
@@ -928,6 +1240,14 @@ class StoryBuilder:
 
         self._afwegingskader(f"{case.number}: evaluatie voor afsluiten", when, work)
 
+    @staticmethod
+    def _has_evaluation(case) -> bool:
+        try:
+            from afwegingskader.models import Evaluation
+        except ImportError:
+            return False
+        return Evaluation.objects.filter(case=case, cycle=case.cycle).exists()
+
     def upcoming_meeting(self) -> SotMeeting:
         """The school's next SOT meeting (in a few school days), planned three days ago."""
         if self._upcoming is None:
@@ -946,7 +1266,8 @@ class StoryBuilder:
     def _close(self, case, story):
         reason, explanation = story.close
         when = _moment(_weekday(self.today - datetime.timedelta(days=story.close_days_ago)), 11)
-        if case.step == Step.VOLGEN or Case.objects.filter(pk=case.pk, step=Step.VOLGEN).exists():
+        case.refresh_from_db()
+        if case.step == Step.VOLGEN and not self._has_evaluation(case):
             self._before_close(case, when - datetime.timedelta(hours=1))
         try:
             with clock_at(when):
@@ -1124,4 +1445,14 @@ def summary() -> list[str]:
             f"stap " + ", ".join(f"{s}: {per_step.get(s, 0)}" for s in Step.values)
             + f", afgesloten: {closed}; nieuwe signalen: {waiting}")
     lines.append(f"  Gezinnen met broers/zussen: {Family.objects.filter(board=board).count()}")
+    try:
+        from afwegingskader.models import Assessment
+    except ImportError:
+        return lines
+    outcomes: dict[str, int] = {}
+    for assessment in Assessment.objects.filter(case__school__board=board):
+        outcome = str(assessment.advice().outcome)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    lines.append("  Afwegingskader (advies per dossier): " + ", ".join(
+        f"{name}: {outcomes.get(name, 0)}" for name in OUTCOMES))
     return lines

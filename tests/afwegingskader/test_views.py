@@ -335,6 +335,39 @@ def test_urgent_decision_by_the_veiligheidscoordinator(verified_client, case5, i
     assert Decision.objects.get().urgent
 
 
+def test_decision_page_without_a_reporter(verified_client, case5, ib, sot_member, ak):
+    """A decision to organise help names no reporter; its page shows a dash (it failed)."""
+    ak.answer(case5, ib, **{"q1": True, "q2": "nee", "q3": True, "q4": True})
+    decision = ak.decide(case5, sot_member, "hulp_organiseren")
+    assert decision.reporter is None
+    verified_client.force_login(sot_member)
+    response = verified_client.get(reverse("afwegingskader:decision_detail",
+                                           args=[case5.pk, decision.pk]))
+    assert response.status_code == 200
+    assert re.search(r"Wie meldt</dt><dd>—</dd>", response.content.decode())
+
+
+def test_case_page_shows_the_decision_report_and_feedback_due(verified_client, case5, ib,
+                                                              sot_member, ak,
+                                                              django_assert_max_num_queries):
+    ak.answer(case5, ib, q1=True, q2="ja")
+    ak.decide(case5, sot_member, "melden")
+    report = ak.report(case5, ib, vt_reference="VT-123")
+    verified_client.force_login(ib)
+    page = verified_client.get(reverse("cases:detail", args=[case5.pk])).content.decode()
+    assert "Besluit, melding en hulp" in page
+    assert "Melden bij Veilig Thuis" in page and "VT-123" in page
+    due = report.safety_feedback_due
+    assert f"verwacht op {due.day} " in page
+    assert reverse("afwegingskader:report_detail", args=[case5.pk, report.pk]) in page
+
+
+def test_case_page_has_no_step5_panel_before_step5(verified_client, case, ib):
+    verified_client.force_login(ib)
+    page = verified_client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "Besluit, melding en hulp" not in page
+
+
 # --- the report, its draft and feedback ---------------------------------------------------------
 
 def _report_post(user, signal_ids, **overrides):

@@ -11,6 +11,10 @@ from django.utils import timezone
 
 from cases.models import (Case, SotDiscussion, SotMeeting, Status, Step, StepTransition,
                           VerwijsindexRegistration)
+from afwegingskader.decision import advise
+from afwegingskader.models import (Assessment, Decision, Evaluation, HelpPlan,
+                                   MonitoringAgreement, VeiligThuisReport)
+from afwegingskader.services import decision_deviates, q2_value
 from core import demo
 from notifications.models import Notification
 from schools.models import (Board, ExternalFunction, Family, Membership, Parent, Pupil,
@@ -73,6 +77,7 @@ def test_seed_builds_the_demo_board(seeded, client):
     check_demo_users_can_log_in(client)
     check_a_case_at_every_step_and_a_closed_one_at_both_schools()
     check_new_signals_for_triage_and_an_upcoming_sot_meeting()
+    check_a_case_in_every_afwegingskader_outcome()
 
 
 # --- organisation ------------------------------------------------------------------------------
@@ -171,11 +176,12 @@ def check_demo_users_can_log_in(client):
 
 def check_a_case_at_every_step_and_a_closed_one_at_both_schools():
     for school in schools().values():
-        open_steps = sorted(Case.objects.filter(school=school, status=Status.OPEN)
-                            .values_list("step", flat=True))
-        assert open_steps == [1, 2, 3, 4, 5, 6], school
+        open_steps = set(Case.objects.filter(school=school, status=Status.OPEN)
+                         .values_list("step", flat=True))
+        assert open_steps == {1, 2, 3, 4, 5, 6}, school
         closed = Case.objects.filter(school=school, status=Status.CLOSED)
-        assert closed.count() == 1 and closed.get().close_explanation
+        assert closed.exists()
+        assert all(case.close_explanation for case in closed)
     for case in Case.objects.all():
         # Built through the workflow: an opening row and one row per move, history kept.
         kinds = list(case.transitions.values_list("kind", flat=True))
@@ -195,6 +201,87 @@ def check_a_case_at_every_step_and_a_closed_one_at_both_schools():
     # One case is acute, some are overdue (longer than six weeks in their step).
     assert Case.objects.filter(acute=True, status=Status.OPEN).exists()
     assert VerwijsindexRegistration.objects.filter(withdrawn_on__isnull=True).exists()
+
+
+def _advice(answers):
+    """The advice for answers (q2 as ``advise`` takes it), by the afwegingskader's own table."""
+    return advise(answers["q1"], answers["q2"], answers["q3"], answers["q4"], answers["q5"],
+                  doubt_means_report=answers["doubt_means_report"])
+
+
+def check_a_case_in_every_afwegingskader_outcome():
+    """Step 5 (issue 4): every outcome of the afwegingskader is in the demo, each computed with
+    ``advise()`` from the stored answers, and what was decided, reported, planned and
+    evaluated fits that advice (or the decision gives its reason to deviate)."""
+    now, today = timezone.now(), timezone.localdate()
+    by_outcome = {}
+    for assessment in Assessment.objects.select_related("case"):
+        case = assessment.case
+        assert assessment.cycle == case.cycle
+        advice = _advice({"q1": assessment.q1, "q2": q2_value(assessment.q2),
+                          "q3": assessment.q3, "q4": assessment.q4, "q5": assessment.q5,
+                          "doubt_means_report": assessment.doubt_means_report})
+        assert advice.is_determined, case.number
+        by_outcome.setdefault(str(advice.outcome), []).append((case, advice))
+        cycle = {"case": case, "cycle": case.cycle}
+        decisions = list(Decision.objects.filter(**cycle).order_by("created_at", "pk"))
+        assert decisions, case.number
+        for decision in decisions:
+            # Each decision against the answers it was taken on, and its stored snapshot.
+            taken_on = _advice(decision.answers_snapshot)
+            assert decision.advice_outcome == str(taken_on.outcome)
+            assert decision.deviates == decision_deviates(decision.choice, taken_on)
+            assert not decision.deviates or decision.deviation_reason.strip()
+            assert decision.decided_on <= today
+            assert decision.decided_on >= case.opened_at.date()
+            assert decision.motivation and decision.present
+        latest = decisions[-1]
+        assert not decision_deviates(latest.choice, advice) or latest.deviation_reason.strip()
+        reports = list(VeiligThuisReport.objects.filter(**cycle).select_related("decision"))
+        assert bool(reports) == bool(advice.report_required), case.number
+        for report in reports:
+            assert report.decision.includes_report
+            assert report.reported_at <= now
+            assert timezone.localtime(report.reported_at).date() >= report.decision.decided_on
+            assert report.safety_feedback_due > timezone.localtime(report.reported_at).date()
+            assert report.signal_links.exists() and report.persons_involved
+            assert report.steps_taken.strip()
+            # "Open melden, tenzij" (R8): the parents were told, or an allowed exception.
+            assert (report.parents_informed and report.parents_informed_how
+                    and report.parents_reaction) or (report.parents_exception
+                                                     and report.parents_exception_explanation)
+        plan = HelpPlan.objects.filter(**cycle).first()
+        assert (plan is not None) == bool(advice.help_possible), case.number
+        if plan is not None:
+            assert plan.period_start <= plan.evaluation_on
+            assert (plan.completed_on is not None) == (assessment.q5 is not None)
+        evaluations = Evaluation.objects.filter(**cycle)
+        monitoring = MonitoringAgreement.objects.filter(**cycle)
+        if advice.outcome == "no_suspicion":
+            assert latest.choice == "afsluiten"
+            assert case.status == Status.CLOSED and case.close_explanation
+        elif advice.outcome == "report":
+            assert latest.choice in ("melden", "beide")
+        elif advice.outcome == "help":
+            assert latest.includes_help and case.status == Status.OPEN
+            assert plan.evaluation_on > today  # Q5 is still to come
+        elif advice.outcome == "report_after_help":
+            assert latest.includes_report and assessment.q5 is False
+            assert evaluations.exists()
+            assert latest.decided_on >= plan.evaluation_on
+        elif advice.outcome == "help_succeeded":
+            assert assessment.q5 is True and evaluations.exists() and monitoring.exists()
+            assert plan.completed_on >= plan.evaluation_on
+            assert not reports
+    assert set(by_outcome) >= {"no_suspicion", "report", "help", "report_after_help",
+                               "help_succeeded"}, sorted(by_outcome)
+    # A report whose feedback is still pending, and one whose feedback came in.
+    reports = VeiligThuisReport.objects.all()
+    assert reports.filter(safety_feedback_received_on__isnull=True).exists()
+    assert reports.filter(safety_feedback_received_on__isnull=False).exists()
+    # The help path: running with the evaluation upcoming, and closed after it succeeded.
+    assert any(case.status == Status.CLOSED for case, _a in by_outcome["help_succeeded"])
+    assert any(case.status == Status.OPEN for case, _a in by_outcome["help"])
 
 
 def check_new_signals_for_triage_and_an_upcoming_sot_meeting():
