@@ -1,19 +1,28 @@
 #!/usr/bin/env python
-"""Benchmark: render the PDF dossier of a case with 100 records; wall time and peak memory.
+"""Benchmark: render the PDF dossier of a case with 100 records; wall/CPU time and peak memory.
 
-    .venv/bin/python bench/pdf_render.py [--records 100] [--runs 3] [--history] [--out F.pdf]
+    .venv/bin/python bench/pdf_render.py [--records 100] [--runs 5] [--cold 3] [--history]
+        [--tracemalloc] [--out F.pdf] [--html F.html]
 
 Builds the data in an in-memory SQLite database (migrations first, ~10 s, not measured), with
 records of every type the dossier shows (``tests/exports/world.py``) and texts of realistic
-length. Then renders the dossier ``--runs`` times in this process, as the Celery worker does:
-context (queries) + HTML + PDF, timed end to end. The first run pays for imports, font and
-hyphenation-dictionary loading ("cold"); later runs are what a running worker sees ("warm").
+length. Then renders the dossier as the Celery worker does: context (queries) + HTML + PDF,
+timed end to end, in forked copies of this process (Django and the data loaded, WeasyPrint
+not yet imported, like a freshly started worker):
 
-Reported: wall and CPU seconds per run, pages, and the process's peak resident memory
-(``ru_maxrss``: Django, the data and WeasyPrint together) plus the Python-level peak of one
-render (``tracemalloc``; C allocations of Pango/HarfBuzz are not in it). Targets (issue 6):
-under 2 s and under 250 MB. CPU time is printed too: on a shared two-core machine the wall
-time depends on what else runs (the load average is printed with the result).
+- **cold**: ``--cold`` processes that each render once: the first render of a worker pays for
+  importing WeasyPrint, parsing the print stylesheet, loading the fonts and the hyphenation
+  dictionary;
+- **warm**: one process renders once, then ``--runs`` more times: what a running worker sees
+  (stylesheet and fonts come from ``exports.pdf``'s per-process cache).
+
+Reported per run: wall seconds and the process's CPU seconds (``time.process_time``), pages,
+queries; then medians, the peak resident memory of all those processes (``ru_maxrss``:
+Django, the data and WeasyPrint together), optionally the Python-level peak of one warm render
+(``tracemalloc``; C allocations of Pango/HarfBuzz are not in it), the load average and a
+calibration (CPU seconds for 17 pages of plain paragraphs). Targets (issue 6): under 2 s and
+under 250 MB. On a shared two-core machine the wall time depends on what else runs; the CPU
+time much less so, which is why both are printed.
 """
 
 from __future__ import annotations
