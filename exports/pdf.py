@@ -53,7 +53,7 @@ class RenderResources:
 
 #: Template indentation between two tags, across a line break. User text cannot contain it
 #: (it is escaped, and ``linebreaksbr`` leaves no line break), so dropping it changes nothing
-#: on the page; WeasyPrint then parses a third less HTML and builds no whitespace boxes.
+#: on the page; WeasyPrint then parses less HTML and builds no whitespace-only text boxes.
 _INDENTATION = re.compile(r">\s*\n\s*<")
 
 _resources: RenderResources | None = None
