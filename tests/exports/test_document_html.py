@@ -51,7 +51,8 @@ def test_cover_page(filled, director, pupil, ib):
 def test_page_furniture(filled, director):
     html = dossier_html(filled.case, director)
     assert '<html lang="nl">' in html
-    assert 'href="/static/css/pdf.css"' in html
+    # No stylesheet link: exports.pdf.html_to_pdf applies the print CSS from its cache.
+    assert "<link" not in html
     name = director.get_full_name()
     assert re.search(r'class="running__confidential">Vertrouwelijk<', html)
     assert f"Geëxporteerd door {name} op" in html

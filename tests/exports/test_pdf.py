@@ -98,3 +98,59 @@ def test_export_through_the_worker_task(verified_client, director, filled,
     content = b"".join(response.streaming_content)
     assert content.startswith(b"%PDF-") and b"%%EOF" in content[-64:]
     assert not default_storage.exists(job.file_name)
+
+
+def test_second_render_reuses_the_stylesheet_and_fonts(filled, director, tmp_path,
+                                                       monkeypatch):
+    """A worker parses the print CSS and loads the fonts once; later renders reuse them and
+    still contain every record, styled (embedded @font-face fonts, running header)."""
+    import weasyprint
+    from weasyprint.text import fonts
+
+    from exports import pdf as pdf_module
+
+    pdf_module.clear_render_cache()
+    parsed, configs = [], []
+    real_css, real_config = weasyprint.CSS, fonts.FontConfiguration
+
+    def counting_css(*args, **kwargs):
+        parsed.append(kwargs.get("url"))
+        return real_css(*args, **kwargs)
+
+    def counting_config(*args, **kwargs):
+        configs.append(1)
+        return real_config(*args, **kwargs)
+
+    monkeypatch.setattr(weasyprint, "CSS", counting_css)
+    monkeypatch.setattr(fonts, "FontConfiguration", counting_config)
+    context = dossier_context(case_for_export(filled.case.pk), requester=director,
+                              include_history=False)
+    html = render_html(DOSSIER_TEMPLATE, context)
+    first = html_to_pdf(html)
+    resources = pdf_module.render_resources()
+    second = html_to_pdf(html)
+    assert pdf_module.render_resources() is resources
+    assert parsed == ["https://pdf.meldcode.invalid/static/css/pdf.css"] and len(configs) == 1
+    assert second.pages == first.pages and second.variant == "pdf/ua-1"
+    text = normalise(poppler("pdftotext", second.content, tmp_path, "-raw"))
+    assert f"pagina {second.pages} van {second.pages}" in text and "VERTROUWELIJK" in text
+    for signal in filled.objects["signal"]:
+        version = signal.versions.order_by("-number").first()
+        assert normalise(version.facts) in text and normalise(version.interpretation) in text
+    for key, attr in [("consultation", "advice"), ("sot", "agreed_approach"),
+                      ("evaluation", "note")]:
+        for record in filled.objects[key]:
+            assert normalise(getattr(record, attr)) in text, (key, record.pk)
+    assert "Meldcode-Sans" in poppler("pdffonts", second.content, tmp_path)
+
+
+def test_render_cache_follows_a_changed_stylesheet(monkeypatch):
+    """Editing static/css/pdf.css (development) rebuilds the cache; no restart needed."""
+    from exports import pdf as pdf_module
+
+    pdf_module.clear_render_cache()
+    first = pdf_module.render_resources()
+    assert pdf_module.render_resources() is first
+    monkeypatch.setattr(pdf_module, "_stylesheet_key", lambda: ("changed",))
+    assert pdf_module.render_resources() is not first
+    pdf_module.clear_render_cache()
