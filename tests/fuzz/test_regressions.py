@@ -82,3 +82,28 @@ def test_hidden_errors_become_one_form_error():
     assert F({"text": "a"}).non_field_errors() == [HIDDEN_MESSAGE]
     assert F({"v": "1"}).non_field_errors() == []  # a visible field's error shows at the field
     assert F({"v": "1", "text": "a"}).is_valid()
+
+
+@pytest.mark.parametrize("query", ["a\x00b", "\x00"])
+def test_pupil_search_with_nul_byte(fuzz_world, query):
+    """PostgreSQL raised DataError (a 500) on a NUL byte in the search box's ``q``."""
+    fw = fuzz_world
+    url = reverse("schools:pupil_list", args=[fw.world.obj["school"].pk])
+    response = client_for(fw, "directeur").get(url, {"q": query})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("value", ["²", "¹²", "Ⅻ"])
+def test_inzage_pupil_choice_with_non_ascii_digit(fuzz_world, value):
+    """``"²".isdigit()`` is True but ``int("²")`` raises: choosing such a "pupil" gave a 500."""
+    response = client_for(fuzz_world, "ib").get(reverse("exports:inzage_list"),
+                                                {"leerling": value})
+    assert response.status_code == 200
+
+
+def test_inzage_pupil_choice_with_digits_still_redirects(fuzz_world):
+    pupil = fuzz_world.world.obj["pupil"]
+    response = client_for(fuzz_world, "ib").get(reverse("exports:inzage_list"),
+                                                {"leerling": str(pupil.pk)})
+    assert response.status_code == 302
+    assert response.url == reverse("exports:inzage_new", args=[pupil.pk])
