@@ -107,3 +107,15 @@ def test_inzage_pupil_choice_with_digits_still_redirects(fuzz_world):
                                                 {"leerling": str(pupil.pk)})
     assert response.status_code == 302
     assert response.url == reverse("exports:inzage_new", args=[pupil.pk])
+
+
+@pytest.mark.parametrize("name,role,arg", [("signals:mine", "recorder", None),
+                                           ("signals:triage", "ib", None),
+                                           ("cases:access_log", "ib", "case")])
+def test_page_number_past_the_integer_range(fuzz_world, name, role, arg):
+    """``?pagina=99999999999999999999999`` gave an offset SQLite ("datatype mismatch") and
+    PostgreSQL ("bigint out of range") refuse: a 500 on the pages without a COUNT."""
+    args = [fuzz_world.world.obj[arg].pk] if arg else None
+    response = client_for(fuzz_world, role).get(reverse(name, args=args),
+                                                {"pagina": "99999999999999999999999"})
+    assert response.status_code == 200
