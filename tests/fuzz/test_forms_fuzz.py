@@ -190,3 +190,8 @@ def test_every_post_url_has_a_form(fuzz_world):
     post_only = {n for n, (method, *_r) in MATRIX.items() if method == "post"}
     # Fuzzed blind (see test_fuzz_endpoint): their form is not on any page of the world.
     assert post_only - posted <= set(BLIND)
+    posts = [t for (method, _u), t in fuzz_world.targets.items() if method == "post"]
+    print(f"\nfuzz targets: {len(posts)} POST forms on {len(posted)} URL names "
+          f"(+{len(post_only - posted)} blind), {len(fuzz_world.pages)} pages fuzzed by GET, "
+          f"{sum(len(t.form.fields) for t in posts)} form fields")
+    assert len(posts) >= 50
