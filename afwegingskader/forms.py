@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import HiddenFieldErrorsMixin
 from cases.record_forms import ParticipantsField
 
 from .decision import QUESTIONS
@@ -46,7 +47,7 @@ def _bool_to_choice(value):
     return {True: "ja", False: "nee"}.get(value, "")
 
 
-class ChangeReasonMixin(forms.Form):
+class ChangeReasonMixin(HiddenFieldErrorsMixin, forms.Form):
     """Edit mode: the version the form was built from and a reason for the change (R31)."""
 
     lock_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -303,7 +304,7 @@ class FeedbackForm(forms.Form):
                                           "waarin de school een rol heeft."))
 
 
-class VersionedModelForm(forms.ModelForm):
+class VersionedModelForm(HiddenFieldErrorsMixin, forms.ModelForm):
     """A model form with, when editing, the version it was built from and a change reason."""
 
     lock_version = forms.IntegerField(widget=forms.HiddenInput, required=False)

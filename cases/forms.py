@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import HiddenFieldErrorsMixin
+
 from .models import CloseReason, Step
 
 
@@ -68,7 +70,7 @@ class CaseOpenForm(forms.Form):
             self.fields["owner"].queryset = owners_qs
 
 
-class _VersionedForm(forms.Form):
+class _VersionedForm(HiddenFieldErrorsMixin, forms.Form):
     """A step action based on the version of the case the user saw (optimistic locking)."""
 
     lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import HiddenFieldErrorsMixin
 from schools.models import Membership
 from schools.roles import Role
 
@@ -117,7 +118,7 @@ def textarea(rows: int = 4):
     return forms.Textarea(attrs={"rows": rows})
 
 
-class VersionedForm(forms.ModelForm):
+class VersionedForm(HiddenFieldErrorsMixin, forms.ModelForm):
     """Edit mode adds the hidden ``lock_version`` the form was built from and a required reason:
     saved entries are part of the dossier and every change keeps its reason (R31)."""
 
@@ -183,7 +184,7 @@ class VerwijsindexForm(RecordForm):
                                        "deze datum.")}
 
 
-class VerwijsindexWithdrawForm(forms.Form):
+class VerwijsindexWithdrawForm(HiddenFieldErrorsMixin, forms.Form):
     withdrawn_on = forms.DateField(label=_("Ingetrokken op"), widget=DateInput())
     lock_version = forms.IntegerField(widget=forms.HiddenInput)
 

@@ -603,7 +603,8 @@ def case_access_log(request, pk: int):
     """Who opened the case and its data, and when (veiligheidscoördinator and IB'er)."""
     case, _perms = _case_for_action(request, pk, perm="view_access_log")
     # Pages without a COUNT(*): one row more than a page tells whether there is a next one.
-    number = max(_int_param(request.GET.get("pagina")) or 1, 1)
+    # Capped: an offset past the database's integer range is an error, not a page.
+    number = min(max(_int_param(request.GET.get("pagina")) or 1, 1), 100_000)
     start = (number - 1) * PAGE_SIZE
     rows = list(AccessLog.objects.filter(case_id=case.pk).select_related("user")
                 .order_by("-at", "-pk")[start:start + PAGE_SIZE + 1])

@@ -53,3 +53,25 @@ class StepUpForm(forms.Form):
         raise forms.ValidationError(
             _("Deze code klopt niet of is verlopen. Wacht op de volgende code in de app en "
               "probeer het opnieuw."))
+
+
+class HiddenFieldErrorsMixin:
+    """Shows the errors of hidden fields as an error of the whole form.
+
+    The shared templates render ``form.non_field_errors`` and the visible fields only, so a
+    hidden field (``lock_version``, ``base_number``, a signed payload) that arrives missing or
+    altered would bring the form back without a word. This adds one Dutch message instead.
+    """
+
+    hidden_field_error = _("Het formulier is niet volledig of gewijzigd verstuurd. Controleer "
+                           "uw invoer en verstuur het opnieuw; laad de pagina opnieuw als dit "
+                           "blijft gebeuren.")
+
+    def full_clean(self):
+        super().full_clean()
+        if not self.is_bound or self._errors is None:
+            return
+        hidden = [name for name in self._errors
+                  if name in self.fields and self.fields[name].widget.is_hidden]
+        if hidden and not self.non_field_errors():
+            self.add_error(None, self.hidden_field_error)

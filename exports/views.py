@@ -145,7 +145,7 @@ def inzage_list(request):
         item.due_soon = item.is_open and not item.overdue and (item.due_on - today).days <= 7
     pupils = list(selectors.inzage_pupils(request.user)[:500])
     chosen = request.GET.get("leerling")
-    if chosen and chosen.isdigit():
+    if chosen and chosen.isascii() and chosen.isdigit():  # "²".isdigit(), but int() refuses it
         return redirect("exports:inzage_new", int(chosen))
     return render(request, "exports/inzage_list.html", {
         "requests": requests_, "pupils": pupils})

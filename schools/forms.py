@@ -7,6 +7,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import HiddenFieldErrorsMixin
+
 from . import importer, services
 from .models import (Board, ExternalFunction, Parent, Pupil, PupilParent, Relationship, School,
                      SchoolClass)
@@ -321,7 +323,7 @@ class PupilImportForm(forms.Form):
         return upload
 
 
-class PupilImportConfirmForm(forms.Form):
+class PupilImportConfirmForm(HiddenFieldErrorsMixin, forms.Form):
     """Carries the checked file back, signed for this user and school (see the view)."""
 
     school = forms.ModelChoiceField(queryset=School.objects.none(), widget=forms.HiddenInput)

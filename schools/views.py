@@ -247,7 +247,8 @@ def pupil_list(request, school_id):
     """One school's pupils, paginated, searchable by name or leerlingnummer."""
     scope = _scope(request)
     school = get_object_or_404(services.managed_schools(scope), pk=school_id)
-    search = request.GET.get("q", "").strip()[:100]
+    # PostgreSQL refuses NUL in a text comparison; no name or number contains one.
+    search = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     include_left = request.GET.get("uitgeschreven") == "1"
     pupils = services.pupils_for_list(school, search=search, include_left=include_left)
     page = _page(request, pupils, PUPILS_PER_PAGE)

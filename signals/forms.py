@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from core.forms import HiddenFieldErrorsMixin
 from schools.models import Membership, Pupil
 
 from .models import SOURCES_NEEDING_DETAIL, Category, PupilRole, Source
@@ -207,7 +208,7 @@ def pupil_formset(user, school, data=None) -> BaseSignalPupilFormSet:
                               form_kwargs={"choices": choices, "pupils": pupils})
 
 
-class SignalCorrectForm(forms.Form):
+class SignalCorrectForm(HiddenFieldErrorsMixin, forms.Form):
     """A new version of the observation text (R31). ``base_number`` detects edit conflicts."""
 
     base_number = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

@@ -43,7 +43,8 @@ class SlicePage:
 
     def __init__(self, queryset, number, size: int = PAGE_SIZE):
         try:
-            self.number = max(1, int(number or 1))
+            # Capped: an offset past the database's integer range is an error, not a page.
+            self.number = min(max(1, int(number or 1)), 100_000)
         except (TypeError, ValueError):
             self.number = 1
         start = (self.number - 1) * size

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from core.forms import HiddenFieldErrorsMixin
 from schools.models import Membership, Pupil
 from signals.models import SOURCES_NEEDING_DETAIL, Category, Source
 
@@ -162,7 +163,7 @@ class AcuteCallForm(forms.Form):
         return data
 
 
-class RetrospectiveForm(forms.Form):
+class RetrospectiveForm(HiddenFieldErrorsMixin, forms.Form):
     """The retrospective entry within 24 hours (R5), facts apart from interpretation (R29)."""
 
     base_number = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
