@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
+import re
 import struct
 import time
 import urllib.parse
@@ -224,10 +225,14 @@ class Browser:
                 self.recorder(kind or path, method, 0, elapsed, repr(exc))
             raise TransportError(repr(exc)) from exc
         elapsed = time.monotonic() - started
+        text = content.decode("utf-8", "replace")
         if self.recorder:
-            self.recorder(kind or path, method, raw.status, elapsed, None)
-        return Response(raw.status, resp_headers, content.decode("utf-8", "replace"), path,
-                        elapsed)
+            detail = None
+            if raw.status >= 400:  # the page's title says what went wrong
+                title = re.search(r"<title>(.*?)</title>", text, re.S)
+                detail = (title.group(1).strip() if title else text[:80]).replace("\n", " ")
+            self.recorder(kind or path, method, raw.status, elapsed, detail)
+        return Response(raw.status, resp_headers, text, path, elapsed)
 
     def _store_cookie(self, header: str) -> None:
         pair, *attrs = header.split(";")

@@ -53,8 +53,10 @@ def stack_env(workdir: Path, port: int) -> dict:
         "DATABASE_URL": f"{PG}/{DB_NAME}",
         "DATABASE_CONN_MAX_AGE": "60",  # persistent connections; CONN_HEALTH_CHECKS is on
         "CELERY_BROKER_URL": REDIS_URL,
-        "EMAIL_URL": f"filemail://{workdir / 'mail'}",
-        "DJANGO_STATIC_ROOT": str(workdir / "static"),
+        # django-environ strips one leading slash from the path: four slashes = absolute.
+        "EMAIL_URL": f"filemail:///{workdir / 'mail'}",
+        # collectstatic is incremental: keep its output between runs.
+        "DJANGO_STATIC_ROOT": "/tmp/meldcode-soak-static",
         "DJANGO_MEDIA_ROOT": str(workdir / "media"),
         "MELDCODE_BASE_URL": f"https://127.0.0.1:{port}",
         "DJANGO_LOG_LEVEL": "WARNING",
@@ -88,10 +90,12 @@ def setup_database(env, pupils: int, reuse: bool) -> None:
 
 def make_users(env, n: int) -> list[dict]:
     """The simulated staff: mostly teachers, then IB'ers, VCs and directeuren, two schools."""
-    roles = (["leerkracht"] * 30 + ["ib"] * 8 + ["vc"] * 6 + ["directeur"] * 6)
+    mix = [("leerkracht", 0.6), ("ib", 0.16), ("vc", 0.12), ("directeur", 0.12)]
+    counts = {role: max(1, round(n * share)) for role, share in mix}
+    counts["leerkracht"] = max(1, n - sum(c for r, c in counts.items() if r != "leerkracht"))
+    roles = [role for role, _share in mix for _ in range(counts[role])]
     users = []
-    for i in range(n):
-        role = roles[i % len(roles)] if n <= len(roles) else roles[i % len(roles)]
+    for i, role in enumerate(roles):
         school = "ab"[i % 2]
         users.append({"username": f"soak.{role}.{i:03d}", "role": role, "school": school,
                       "group": (i % 8) + 1 if role == "leerkracht" else None,
@@ -303,12 +307,13 @@ class StaffMember(threading.Thread):
         elif resp.status == 200:
             with self.ledger.lock:
                 self.ledger.rejected["signal"] += 1
+                self.ledger.unexpected.append(f"{self.name}: signal form: {form_errors(resp)}")
 
     def add_record(self):
         case = self.rng.choice(self.case_ids)
         token = self.token()
         resp, page = self.post_form(f"/dossiers/{case}/contact-ouders/nieuw/", "record",
-                                    "discussed", participants="moeder, IB'er",
+                                    "discussed", participants="A. Jansen – moeder\nM. de Boer – intern begeleider",
                                     purpose="Zorgen over afwezigheid bespreken.",
                                     discussed=f"De schoolgang en de thuissituatie. ({token})",
                                     reactions="Moeder herkent het.",
@@ -322,6 +327,7 @@ class StaffMember(threading.Thread):
         elif resp.status == 200:
             with self.ledger.lock:
                 self.ledger.rejected["record"] += 1
+                self.ledger.unexpected.append(f"{self.name}: record form: {form_errors(resp)}")
 
     def export(self):
         case = self.rng.choice(self.case_ids)
@@ -335,6 +341,11 @@ class StaffMember(threading.Thread):
         elif resp.status == 200:
             with self.ledger.lock:
                 self.ledger.rejected["export"] += 1
+
+
+def form_errors(resp) -> str:
+    found = re.findall(r'class="[^"]*error[^"]*"[^>]*>(.*?)</', resp.body, re.S)
+    return "; ".join(re.sub(r"\s+", " ", f).strip() for f in found if f.strip())[:300]
 
 
 class SessionLost(Exception):
@@ -462,7 +473,7 @@ def main():
 
     stamp = datetime.datetime.now(datetime.timezone.utc)
     workdir = Path(f"/tmp/meldcode-soak-{stamp:%Y%m%d-%H%M%S}")
-    for sub in ("mail", "media", "static"):
+    for sub in ("mail", "media"):
         (workdir / sub).mkdir(parents=True, exist_ok=True)
     env = stack_env(workdir, args.port)
     log(f"work directory {workdir}")
@@ -563,7 +574,10 @@ def django_count(env, marker, since) -> dict:
 
 def report(args, users, ledger, counts, mails, windows, loads, stamp, load_end, marker) -> bool:
     samples = ledger.samples
-    in_window = lambda s: any(w.start - 1 <= s.t <= w.end + 1 for w in windows)  # noqa: E731
+    def overlaps(s, win):  # the request was in flight at some moment of the window
+        return s.t <= win.end + 1 and s.t + s.elapsed >= win.start - 1
+
+    in_window = lambda s: any(overlaps(s, win) for win in windows)  # noqa: E731
     failed = lambda s: s.status == 0 or s.status >= 500  # noqa: E731
     errors_out = [s for s in samples if failed(s) and not in_window(s)]
     errors_in = [s for s in samples if failed(s) and in_window(s)]
@@ -603,7 +617,7 @@ def report(args, users, ledger, counts, mails, windows, loads, stamp, load_end, 
         w("| fault | from (s) | to (s) | failed requests in window | notes |")
         w("|---|---:|---:|---:|---|")
         for win in windows:
-            n = sum(1 for s in errors_in if win.start - 1 <= s.t <= win.end + 1)
+            n = sum(1 for s in errors_in if overlaps(s, win))
             w(f"| {win.name} | {win.start:.0f} | {win.end:.0f} | {n} | {win.notes} |")
     else:
         w("None (--no-faults).")
@@ -633,6 +647,11 @@ def report(args, users, ledger, counts, mails, windows, loads, stamp, load_end, 
       f"{sum(jobs.values())} ({jobs}); notifications {counts['notifications']}, e-mails "
       f"expected {sum(expected_mails.values())}, written {sum(mails.values())} "
       f"(duplicates {duplicate_mails}).")
+    other = Counter(f"{s.method} {s.kind} {s.status} ({s.error})" for s in samples
+                    if 400 <= s.status < 500)
+    if other:
+        w("")
+        w("4xx answers: " + ", ".join(f"{k} ×{v}" for k, v in sorted(other.items())))
     if errors_in or errors_out:
         w("")
         w("Failed requests: " + "; ".join(
