@@ -267,15 +267,32 @@ class StaffMember(threading.Thread):
     def post_form(self, path, kind, form_field, **changes):
         """GET a form page, fill it in, POST it. Returns (response, form page) or None."""
         page = self.checked(self.browser.get(path, kind=f"{kind}:form"), kind)
+        if page.status in (302, 303):  # e.g. to a step-up page asking for a fresh code
+            page = self.checked(self.browser.follow(page, kind=f"{kind}:form"), kind)
+        otp = self.browser.otp_form(page) if page.status == 200 else None
+        if otp is not None and self.action_path(page, otp) != path:  # a separate step-up page
+            resp = self.browser.answer_otp(page, kind=f"{kind}:step-up")
+            page = self.checked(self.browser.follow(resp, kind=f"{kind}:form"), kind)
         if page.status != 200:
             return None, page
-        form = page.form_with(form_field)
+        # The form that posts to this page (the navigation holds a logout form too).
+        form = next((f for f in page.forms() if f.method == "post"
+                     and self.action_path(page, f) == path
+                     and any(n == form_field or n.endswith(form_field) for n in f.names())),
+                    None)
         if form is None:
             with self.ledger.lock:
                 self.ledger.unexpected.append(f"{self.name}: no form with {form_field} at {path}")
             return None, page
+        for name in form.names():  # a two-factor code asked on the form itself
+            if name.endswith("otp_token"):
+                changes[name] = self.browser.fresh_otp()
         return self.checked(self.browser.submit(page, form, kind=f"{kind}:post", **changes),
                             kind), page
+
+    @staticmethod
+    def action_path(page, form) -> str:
+        return urllib.parse.urlsplit(urllib.parse.urljoin(page.url, form.action or page.url)).path
 
     def token(self) -> str:
         return f"{self.marker}-{uuid.uuid4().hex[:12]}"
