@@ -246,7 +246,7 @@ class StaffMember(threading.Thread):
                 self.read("/", "dashboard")
             elif r < 0.8 or not self.case_ids:
                 self.read("/dossiers/", "cases:list", CASE_LINK, self.case_ids)
-            elif r < 0.9 and self.export_gate():
+            elif r < 0.95 and self.export_gate():
                 self.export()
             else:
                 self.read(f"/dossiers/{self.rng.choice(self.case_ids)}/", "case:detail")
