@@ -166,7 +166,7 @@ class TransportError(Exception):
 
 
 class Browser:
-    def __init__(self, host: str, port: int, totp_key: str | None = None, timeout: float = 60.0,
+    def __init__(self, host: str, port: int, totp_key: str | None = None, timeout: float = 120.0,
                  recorder=None, auto_step_up: bool = True):
         self.host, self.port, self.timeout = host, port, timeout
         self.origin = f"https://{host}:{port}"
@@ -177,6 +177,8 @@ class Browser:
         self.auto_step_up = auto_step_up
         self._conn: http.client.HTTPConnection | None = None
         self._last_used = 0.0
+        self.keepalive_retries = 0
+        self.otp_retries = 0
 
     # --- transport ---------------------------------------------------------------------------
 
@@ -191,7 +193,8 @@ class Browser:
             self._conn = None
 
     def request(self, method: str, path: str, data=None, kind: str = "", referer: str = "",
-                files: list[tuple[str, str, str, bytes]] | None = None) -> Response:
+                files: list[tuple[str, str, str, bytes]] | None = None,
+                _retry: bool = True) -> Response:
         headers = {"X-Forwarded-Proto": "https", "User-Agent": "meldcode-soak",
                    "Accept": "text/html", "Host": f"{self.host}:{self.port}"}
         if self.cookies:
@@ -209,8 +212,11 @@ class Browser:
                 headers["Content-Type"] = "application/x-www-form-urlencoded"
         # gunicorn closes a keep-alive connection after 2 s idle: start a new one before that
         # (a browser does the same, or retries), so the race is not counted as a failure.
-        if self._conn is not None and time.monotonic() - self._last_used > 1.5:
+        # A POST is not retried, so it never goes out on a connection that may be closing.
+        idle = time.monotonic() - self._last_used
+        if self._conn is not None and (idle > 1.5 or (method == "POST" and idle > 0.3)):
             self.close()
+        reused = self._conn is not None
         started = time.monotonic()
         try:
             conn = self._connection()
@@ -226,6 +232,12 @@ class Browser:
                 self.close()
         except (OSError, http.client.HTTPException) as exc:
             self.close()
+            if (reused and _retry and method == "GET" and isinstance(
+                    exc, (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected))):
+                # The server closed the idle keep-alive connection as we sent: a browser
+                # retries a GET on a new connection, and so do we (counted, not hidden).
+                self.keepalive_retries += 1
+                return self.request(method, path, data, kind, referer, files, _retry=False)
             elapsed = time.monotonic() - started
             if self.recorder:
                 self.recorder(kind or path, method, 0, elapsed, repr(exc))
@@ -314,7 +326,13 @@ class Browser:
         if resp.status == 200:
             if self.otp_form(resp) is None:
                 raise RuntimeError(f"login of {username}: no token step")
-            resp = self.answer_otp(resp, kind="login")
+            for _attempt in range(3):
+                resp = self.answer_otp(resp, kind="login")
+                # Rejected (a code read too late, when the server answered slowly): a person
+                # types the next code.
+                if resp.status != 200 or self.otp_form(resp) is None:
+                    break
+                self.otp_retries += 1
         if resp.status != 302:
             raise RuntimeError(f"login of {username} failed: status {resp.status}")
         return self.follow(resp, kind="login")

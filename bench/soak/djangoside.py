@@ -60,7 +60,7 @@ def create_users(spec: dict) -> None:
 def count(spec: dict) -> dict:
     """Rows written by the soak run (found by the marker it put in every text it typed)."""
     from cases.models import Conversation
-    from exports.models import ExportJob
+    from exports.models import ExportJob, JobStatus
     from notifications.models import Notification
     from signals.models import Signal
 
@@ -84,7 +84,8 @@ def count(spec: dict) -> dict:
         "record_texts": sorted(records.values_list("discussed", flat=True)),
         "history_records": sum(1 for _ in Conversation.history.filter(discussed__contains=marker)
                                .values_list("pk")),
-        "export_jobs": {status: jobs.filter(status=status).count()
+        # By the status's English name: done, failed, queued, running.
+        "export_jobs": {JobStatus(status).name.lower(): jobs.filter(status=status).count()
                         for status in jobs.values_list("status", flat=True).distinct()},
         "export_job_ids": sorted(jobs.values_list("pk", flat=True)),
         "notifications": notes.count(),

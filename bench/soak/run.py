@@ -163,6 +163,7 @@ class Ledger:
     signals: list[str] = field(default_factory=list)   # marker tokens of acknowledged signals
     records: list[str] = field(default_factory=list)   # marker tokens of acknowledged records
     exports: list[int] = field(default_factory=list)   # ExportJob ids acknowledged
+    retries: Counter = field(default_factory=Counter)  # keep-alive GET retries, OTP retyped
     rejected: Counter = field(default_factory=Counter)  # POST answered 200 (form error)
     unexpected: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -213,6 +214,9 @@ class StaffMember(threading.Thread):
                     self.ledger.unexpected.append(f"{self.name}: {exc!r}")
                 time.sleep(1)
             self.pause()
+        with self.ledger.lock:
+            self.ledger.retries["keep-alive GET retried"] += self.browser.keepalive_retries
+            self.ledger.retries["TOTP code retyped at login"] += self.browser.otp_retries
 
     # One step of work; each role mixes reads and writes as staff do.
     def step(self):
@@ -470,8 +474,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--users", type=int, default=50)
     ap.add_argument("--duration", type=float, default=300, help="seconds of load")
-    ap.add_argument("--think", type=float, default=1.0,
-                    help="mean pause between a user's actions, seconds (default 1)")
+    ap.add_argument("--think", type=float, default=2.0,
+                    help="mean pause between a user's actions, seconds (default 2)")
     ap.add_argument("--ramp", type=float, default=20.0,
                     help="seconds over which the users start (and log in)")
     ap.add_argument("--port", type=int, default=8765)
@@ -573,7 +577,7 @@ def soak(args, users, worker, workdir, env, stamp, procs) -> bool:
     while time.monotonic() < deadline:
         counts = django_count(env, marker, since)
         pending_jobs = sum(v for k, v in counts["export_jobs"].items()
-                           if k not in ("done", "failed"))
+                           if k not in ("done", "failed"))  # JobStatus names, see djangoside
         mails = count_mails(workdir / "mail")
         if not pending_jobs and r.llen("celery") == 0 and sum(
                 (Counter(counts["mails_expected"]) - mails).values()) == 0:
@@ -671,6 +675,7 @@ def report(args, users, ledger, counts, mails, windows, loads, stamp, load_end, 
       f"{sum(jobs.values())} ({jobs}); notifications {counts['notifications']}, e-mails "
       f"expected {sum(expected_mails.values())}, written {sum(mails.values())} "
       f"(duplicates {duplicate_mails}).")
+    w(f"Client retries (as a browser/person would): {dict(ledger.retries)}.")
     if errors_in or errors_out or client_errors_out:
         w("")
         w("Failed requests (start time, duration): " + "; ".join(
