@@ -8,16 +8,27 @@ files nobody downloaded in time.
 import logging
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError, connections
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(ignore_result=True, acks_late=True)
-def render_export(job_id: int) -> str:
-    """Render and store the PDF of export job ``job_id`` (see ``services.run_export``)."""
+@shared_task(bind=True, ignore_result=True, acks_late=True, max_retries=3,
+             default_retry_delay=5)
+def render_export(self, job_id: int) -> str:
+    """Render and store the PDF of export job ``job_id`` (see ``services.run_export``).
+
+    When the database goes away mid-render (a restart, a failover, dropped connections) the
+    job cannot even be marked failed and stays "running": drop the broken connection and
+    try again; ``run_export`` picks a running job up again (found by the soak run).
+    """
     from .services import run_export
 
-    return run_export(job_id)
+    try:
+        return run_export(job_id)
+    except (OperationalError, InterfaceError) as exc:
+        connections.close_all()
+        raise self.retry(exc=exc)
 
 
 @shared_task(ignore_result=True)

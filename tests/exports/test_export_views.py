@@ -256,3 +256,30 @@ def test_case_page_offers_the_export_in_its_body_not_in_its_title(verified_clien
     assert "exporteren" not in title.lower() and "<" not in title
     main = page[page.index("<main"):]
     assert reverse("exports:case_export", args=[case.pk]) in main
+
+
+def test_render_retried_when_the_database_went_away(director, case, fake_pdf, monkeypatch):
+    """Found by the soak run: connections dropped mid-render left the job "running" forever,
+    because marking it failed needs the database too. The task now retries."""
+    from types import SimpleNamespace
+
+    from django.db import OperationalError
+
+    from exports import services, tasks
+    from exports.services import dossier_export_request
+
+    job = dossier_export_request(case=case, requester=director, include_history=False)
+    real, calls, closed = services.run_export, [], []
+
+    def flaky(job_id):
+        calls.append(job_id)
+        if len(calls) == 1:
+            ExportJob.objects.filter(pk=job_id).update(status=JobStatus.RUNNING, progress=36)
+            raise OperationalError("the connection is closed")
+        return real(job_id)
+
+    monkeypatch.setattr(services, "run_export", flaky)
+    monkeypatch.setattr(tasks, "connections", SimpleNamespace(close_all=lambda: closed.append(1)))
+    tasks.render_export.apply(args=[job.pk], throw=False)
+    job.refresh_from_db()
+    assert (calls, len(closed), job.status, len(fake_pdf)) == ([job.pk] * 2, 1, JobStatus.DONE, 1)
