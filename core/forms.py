@@ -75,3 +75,16 @@ class HiddenFieldErrorsMixin:
                   if name in self.fields and self.fields[name].widget.is_hidden]
         if hidden and not self.non_field_errors():
             self.add_error(None, self.hidden_field_error)
+
+
+def post_data(request):
+    """Data for a bound form on POST, None on GET.
+
+    Not ``request.POST or None``: an empty POST is falsy, which would give an unbound form that
+    comes back without a word instead of saying which fields are required.
+    """
+    return request.POST if request.method == "POST" else None
+
+
+def post_files(request):
+    return request.FILES if request.method == "POST" else None

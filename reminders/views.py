@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.forms import post_data
 from notifications.services import mail_preference_get, mail_preference_set
 from schools.access import active_roles
 from schools.services import manage_scope, managed_schools
@@ -29,7 +30,7 @@ MAX_SCHOOLS = 500
 def preferences(request):
     if not active_roles(request.user):
         raise PermissionDenied
-    form = MailPreferenceForm(request.POST or None,
+    form = MailPreferenceForm(post_data(request),
                               initial={"frequency": mail_preference_get(request.user)})
     if request.method == "POST" and form.is_valid():
         mail_preference_set(user=request.user, frequency=form.cleaned_data["frequency"])
@@ -69,7 +70,7 @@ def terms_edit(request, school_id: int):
     scope = _settings_scope(request)
     school = get_object_or_404(managed_schools(scope), pk=school_id)
     current = services.step_terms_for([school.pk])[school.pk]
-    form = StepTermsForm(request.POST or None, initial=StepTermsForm.initial_for(current))
+    form = StepTermsForm(post_data(request), initial=StepTermsForm.initial_for(current))
     if request.method == "POST" and form.is_valid():
         changed = services.step_terms_save(school=school, terms=form.terms(), actor=request.user)
         if changed:

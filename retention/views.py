@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from cases.models import Case
 from cases.services import log_access
+from core.forms import post_data
 from schools.access import board_ids_with_perm
 from schools.models import Board, Pupil, School
 
@@ -57,7 +58,7 @@ def terms(request):
 def terms_edit(request, board_id: int):
     board = get_object_or_404(Board, pk=board_id, pk__in=_board_ids(request.user))
     current = selectors.terms_for_boards([board.pk])[board.pk]
-    form = forms.TermsForm(request.POST or None, initial=current)
+    form = forms.TermsForm(post_data(request), initial=current)
     if request.method == "POST" and form.is_valid():
         changed = False
         for record_type in RecordType:
@@ -120,7 +121,7 @@ def proposal(request, case_pk: int):
     log_access(user=request.user, obj=case)
     waiting = (DestructionProposal.objects.filter(case=case, state=ProposalState.APPROVED)
                .select_related("approved_by").first())
-    form = forms.ApprovalForm(request.POST or None)
+    form = forms.ApprovalForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             result = services.destruction_approve(
@@ -160,7 +161,7 @@ def proposal(request, case_pk: int):
 @require_http_methods(["GET", "POST"])
 def hold_add(request, case_pk: int):
     case = selectors.case_for_lead(request.user, case_pk)
-    form = forms.ReasonForm(request.POST or None)
+    form = forms.ReasonForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.hold_place(case=case, reason=form.cleaned_data["reason"], actor=request.user)
@@ -178,7 +179,7 @@ def hold_add(request, case_pk: int):
 @require_http_methods(["GET", "POST"])
 def hold_lift(request, pk: int):
     hold = selectors.hold_for_lead(request.user, pk)
-    form = forms.ReasonForm(request.POST or None)
+    form = forms.ReasonForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.hold_lift(hold=hold, reason=form.cleaned_data["reason"], actor=request.user)
@@ -212,7 +213,7 @@ def requests(request):
 @require_http_methods(["GET", "POST"])
 def request_new(request, pupil_pk: int):
     pupil = selectors.pupil_for_lead(request.user, pupil_pk)
-    form = forms.RequestForm(request.POST or None,
+    form = forms.RequestForm(post_data(request),
                              initial={"received_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -232,7 +233,7 @@ def request_new(request, pupil_pk: int):
 @require_http_methods(["GET", "POST"])
 def request_detail(request, pk: int):
     item = selectors.request_for_lead(request.user, pk)
-    form = forms.DecisionForm(request.POST or None)
+    form = forms.DecisionForm(post_data(request))
     if request.method == "POST":
         if not item.is_open:
             messages.error(request, _("Over dit verzoek is al beslist."))

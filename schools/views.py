@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.forms import post_data, post_files
+
 from . import forms, importer, services
 from .models import SchoolClass
 from .services import IMPORT_PUPILS, MANAGE_PEOPLE
@@ -99,8 +101,8 @@ def _query_without_page(request) -> str:
 def person_create(request):
     """A new staff account with its first role; the person sets a password via e-mail."""
     scope = _scope(request)
-    user_form = forms.StaffUserForm(request.POST or None)
-    role_form = forms.MembershipForm(request.POST or None, actor=request.user, scope=scope,
+    user_form = forms.StaffUserForm(post_data(request))
+    role_form = forms.MembershipForm(post_data(request), actor=request.user, scope=scope,
                                      prefix="rol")
     # Validate both forms so that every error shows at once.
     if request.method == "POST" and all([user_form.is_valid(), role_form.is_valid()]):
@@ -139,7 +141,7 @@ def person_detail(request, pk):
 def membership_add(request, pk):
     scope = _scope(request)
     person = get_object_or_404(services.managed_people(scope), pk=pk)
-    form = forms.MembershipForm(request.POST or None, actor=request.user, scope=scope,
+    form = forms.MembershipForm(post_data(request), actor=request.user, scope=scope,
                                 person=person)
     if request.method == "POST" and form.is_valid():
         try:
@@ -159,7 +161,7 @@ def membership_end(request, pk):
     scope = _scope(request)
     membership = get_object_or_404(
         services.managed_memberships(scope).select_related("user", "school", "board"), pk=pk)
-    form = forms.MembershipEndForm(request.POST or None, membership=membership)
+    form = forms.MembershipEndForm(post_data(request), membership=membership)
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_end(actor=request.user, membership=membership,
@@ -227,7 +229,7 @@ def class_edit(request, pk):
 
 
 def _class_form(request, scope, school, instance):
-    form = forms.SchoolClassForm(request.POST or None, instance=instance, school=school)
+    form = forms.SchoolClassForm(post_data(request), instance=instance, school=school)
     if request.method == "POST" and form.is_valid():
         school_class = form.save()
         messages.success(request, _("Groep %(name)s is opgeslagen.") % {"name": school_class})
@@ -262,7 +264,7 @@ def pupil_list(request, school_id):
 def pupil_create(request, school_id):
     scope = _scope(request)
     school = get_object_or_404(services.managed_schools(scope), pk=school_id)
-    form = forms.PupilForm(request.POST or None, school=school)
+    form = forms.PupilForm(post_data(request), school=school)
     if request.method == "POST" and form.is_valid():
         pupil = form.save()
         messages.success(request, _("De leerling is toegevoegd."))
@@ -288,7 +290,7 @@ def pupil_detail(request, pk):
 def pupil_edit(request, pk):
     scope = _scope(request)
     pupil = get_object_or_404(services.managed_pupils(scope), pk=pk)
-    form = forms.PupilForm(request.POST or None, instance=pupil, school=pupil.school)
+    form = forms.PupilForm(post_data(request), instance=pupil, school=pupil.school)
     if request.method == "POST" and form.is_valid():
         if form.has_changed():
             form.save()
@@ -303,7 +305,7 @@ def pupil_edit(request, pk):
 def parent_add(request, pk):
     scope = _scope(request)
     pupil = get_object_or_404(services.managed_pupils(scope), pk=pk)
-    form = forms.ParentAddForm(request.POST or None, pupil=pupil)
+    form = forms.ParentAddForm(post_data(request), pupil=pupil)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -326,7 +328,7 @@ def parent_add(request, pk):
 def parent_edit(request, pk):
     scope = _scope(request)
     link = get_object_or_404(services.managed_parent_links(scope), pk=pk)
-    form = forms.ParentLinkEditForm(request.POST or None, link=link)
+    form = forms.ParentLinkEditForm(post_data(request), link=link)
     if request.method == "POST" and form.is_valid():
         services.parent_link_update(actor=request.user, link=link, **form.cleaned_data)
         messages.success(request, _("De gegevens van de ouder/verzorger zijn opgeslagen."))
@@ -364,7 +366,7 @@ def pupil_import(request):
     initial = {}
     if school_id := request.GET.get("school", "").strip():
         initial["school"] = school_id if school_id.isdigit() else None
-    form = forms.PupilImportForm(request.POST or None, request.FILES or None, scope=scope,
+    form = forms.PupilImportForm(post_data(request), post_files(request), scope=scope,
                                  initial=initial)
     context = _context(request, scope, form=form, columns=importer.COLUMN_DOCS)
     if request.method == "POST" and form.is_valid():

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from cases.models import AccessAction, Case, CaseUserObjectPermission, Route
 from cases.selectors import case_get_for_user, case_permissions, cases_visible_to
 from cases.services import ServiceError, log_access
+from core.forms import post_data
 
 from . import forms
 from .models import (AcuteCall, BoardInformed, InspectorConsultation, Notice,
@@ -49,7 +50,7 @@ def acute_create(request):
     """"Acuut gevaar: ik heb gebeld" — any staff member, for a pupil of their own school."""
     if not staff_school_ids(request.user):
         raise PermissionDenied
-    form = forms.AcuteCallForm(request.POST or None, user=request.user)
+    form = forms.AcuteCallForm(post_data(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -163,7 +164,7 @@ def staff_report(request):
     """"Vermoeden tegen een medewerker melden": any staff member, straight to the board."""
     if not staff_school_ids(request.user):
         raise PermissionDenied
-    form = forms.StaffReportForm(request.POST or None, user=request.user)
+    form = forms.StaffReportForm(post_data(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -223,7 +224,7 @@ def staff_start(request, signal_pk: int):
     _require_bestuur(request.user)
     signal = pending_staff_signal_get(request.user, signal_pk)
     pupil_links = list(signal.pupil_links.all())
-    form = forms.StaffStartForm(request.POST or None, signal=signal, pupil_links=pupil_links)
+    form = forms.StaffStartForm(post_data(request), signal=signal, pupil_links=pupil_links)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -306,7 +307,7 @@ def staff_record_add(request, case_pk: int, kind: str):
     if "add_record" not in perms or not case.is_open:
         raise PermissionDenied
     model, form_class, title = RECORD_TYPES[kind]
-    form = form_class(request.POST or None)
+    form = form_class(post_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             route_record_add(model=model, concern=concern, actor=request.user,

@@ -119,3 +119,16 @@ def test_page_number_past_the_integer_range(fuzz_world, name, role, arg):
     response = client_for(fuzz_world, role).get(reverse(name, args=args),
                                                 {"pagina": "99999999999999999999999"})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("name, arg, role", [
+    ("retention:hold_add", "case", "directeur"),
+    ("schools:pupil_create", "school", "beheerder"),
+    ("specialroutes:acute_create", None, "teacher"),
+])
+def test_an_empty_submit_says_which_fields_are_required(fuzz_world, name, arg, role):
+    """``Form(request.POST or None)`` made an empty POST an unbound form: back without a word."""
+    fw = fuzz_world
+    url = reverse(name, args=[fw.world.obj[arg].pk] if arg else [])
+    html, _forms, errors = _post(fw, role, url, {})
+    assert errors
