@@ -15,6 +15,16 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _role_permissions_cache():
+    """Role permissions are cached across requests; a rolled-back test must not leave its own."""
+    from schools.access import clear_role_permissions_cache
+
+    clear_role_permissions_cache()
+    yield
+    clear_role_permissions_cache()
+
+
 @pytest.fixture
 def school(db):
     return SchoolFactory()
