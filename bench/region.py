@@ -253,14 +253,15 @@ def inprocess(args) -> None:
                                 response.content.decode(errors="replace"), re.S)
             raise SystemExit(f"{page}: status {response.status_code}, expected "
                              f"{spec['expected']} ({first[0]} {first[1]}) {errors[:5]}")
-        result["pages"][page] = {"queries": len(ctx), "times": [],
+        result["pages"][page] = {"queries": len(ctx), "times": [], "cpu": [],
                                  "sql": [q["sql"][:200] for q in ctx.captured_queries]}
     for n in range(args.samples):
         for page, spec in specs.items():
             req = spec["requests"][n % len(spec["requests"])]
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             _client_request(client, *req)
             result["pages"][page]["times"].append(time.perf_counter() - started)
+            result["pages"][page]["cpu"].append(time.process_time() - cpu)
     result["requests"] = specs
     if args.extras:
         result["explain"] = _explains()
@@ -375,15 +376,21 @@ def report(args, full: dict, tenth: dict | None, load: dict[str, list]) -> str:
               f"Test client in one process, median of {args.samples} requests per page "
               f"(pages interleaved). Load average at the start: full "
               f"{full['loadavg']:.1f}" + (f", 1/10 {tenth['loadavg']:.1f}" if tenth else "") + ".",
-              "", "| page | queries full | queries 1/10 | ms full | ms 1/10 | full / tenth |",
-              "|---|---:|---:|---:|---:|---:|"]
+              "Wall time includes waiting for PostgreSQL (and for the CPU on a loaded machine); "
+              "CPU is this process's own (Python) time.",
+              "", "| page | queries full | queries 1/10 | ms full | ms 1/10 | full / tenth "
+              "| CPU ms full | CPU ms 1/10 | CPU full / tenth |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for page in pages:
         f = full["pages"][page]
         t = tenth["pages"][page] if tenth else None
         mf = statistics.median(f["times"]) * 1000
         mt = statistics.median(t["times"]) * 1000 if t else None
+        cf = statistics.median(f["cpu"]) * 1000
+        ct = statistics.median(t["cpu"]) * 1000 if t else None
         lines.append(f"| {page} | {f['queries']} | {t['queries'] if t else '—'} | {mf:.1f} | "
-                     + (f"{mt:.1f} | {mf / mt:.2f} |" if t else "— | — |"))
+                     + (f"{mt:.1f} | {mf / mt:.2f} |" if t else "— | — |")
+                     + f" {cf:.1f} | " + (f"{ct:.1f} | {cf / ct:.2f} |" if t else "— | — |"))
     lines.append("")
     if "reminders" in full:
         r = full["reminders"]

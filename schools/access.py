@@ -68,8 +68,23 @@ def role_permissions(user) -> dict[str, frozenset[str]]:
     return cached
 
 
+PERMISSION_IDS_KEY = "meldcode:permission-ids:v1"
+
+
+def permission_id(app_label: str, codename: str) -> int | None:
+    """The id of a permission (cached like the role permissions), for filters on object
+    permissions by id instead of a join with ``auth_permission``. ``None`` when unknown, which
+    matches no row: a stale cache can only deny."""
+    table = cache.get(PERMISSION_IDS_KEY)
+    if table is None:
+        table = {f"{app}.{code}": pk for pk, app, code in Permission.objects.values_list(
+            "pk", "content_type__app_label", "codename")}
+        cache.set(PERMISSION_IDS_KEY, table, ROLE_PERMISSIONS_TTL)
+    return table.get(f"{app_label}.{codename}")
+
+
 def clear_role_permissions_cache(**kwargs) -> None:
-    cache.delete(ROLE_PERMISSIONS_KEY)
+    cache.delete_many([ROLE_PERMISSIONS_KEY, PERMISSION_IDS_KEY])
 
 
 def _invalidate_on_m2m(sender, instance, model, **kwargs):
