@@ -48,6 +48,15 @@ class SecurityHeadersMiddleware:
         return response
 
 
+def session_refreshed_at_login(sender, request, user, **kwargs):
+    """A login saves the session anyway: count it as the refresh, so that the next request
+    does not write it again."""
+    import time
+
+    if request is not None and hasattr(request, "session"):
+        request.session[SlidingSessionMiddleware.KEY] = int(time.time())
+
+
 class SlidingSessionMiddleware:
     """The idle timeout without writing the session on every request.
 
