@@ -217,13 +217,8 @@ def _pdf(runs: int = 2) -> dict:
             started = time.perf_counter()
             pdf = render_once(case.pk, ib, False)
             times.append(time.perf_counter() - started)
-    return {"seconds": times, "queries": len(ctx), "pages": _pdf_pages(pdf),
+    return {"seconds": times, "queries": len(ctx), "pages": pdf.pages,
             "split": list(pdf.split)}
-
-
-def _pdf_pages(pdf) -> int | None:
-    data = bytes(pdf)
-    return data.count(b"/Type /Page") - data.count(b"/Type /Pages") or None
 
 
 def inprocess(args) -> None:
@@ -264,11 +259,19 @@ def inprocess(args) -> None:
             result["pages"][page]["cpu"].append(time.process_time() - cpu)
     result["requests"] = specs
     if args.extras:
-        result["explain"] = _explains()
+        import traceback
+
+        extras = [("explain", _explains)]
         if not args.no_reminders:
-            result["reminders"] = _reminder_scan()
+            extras.append(("reminders", _reminder_scan))
         if not args.no_pdf:
-            result["pdf"] = _pdf()
+            extras.append(("pdf", _pdf))
+        for key, step in extras:
+            try:
+                result[key] = step()
+            except Exception:  # one failed extra must not lose the page measurements
+                traceback.print_exc()
+                result.setdefault("failed", []).append(key)
     print("RESULT " + json.dumps(result, default=str))
 
 
@@ -392,6 +395,8 @@ def report(args, full: dict, tenth: dict | None, load: dict[str, list]) -> str:
                      + (f"{mt:.1f} | {mf / mt:.2f} |" if t else "— | — |")
                      + f" {cf:.1f} | " + (f"{ct:.1f} | {cf / ct:.2f} |" if t else "— | — |"))
     lines.append("")
+    if full.get("failed"):
+        lines += [f"Failed (traceback on stderr): {', '.join(full['failed'])}.", ""]
     if "reminders" in full:
         r = full["reminders"]
         lines += ["## Reminder scan over the region (rolled back afterwards)", "",
