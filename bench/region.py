@@ -371,9 +371,9 @@ def report(args, full: dict, tenth: dict | None, load: dict[str, list]) -> str:
             ratio = f"{rps / floor_rps:.2f}" if floor_rps else "—"
             bad = sum(r["unexpected_status"] for r in rounds)
             err = sum(r["socket_errors"] for r in rounds)
+            loads = " ".join(f"{r['loadavg']:.1f}" for r in rounds)
             lines.append(f"| {page} | {rps:.1f} | {med['p50']:.1f} | {med['p95']:.1f} | "
-                         f"{med['p99']:.1f} | {ratio} | {bad} / {err} | "
-                         ' '.join(f"{r['loadavg']:.1f}" for r in rounds) + " |")
+                         f"{med['p99']:.1f} | {ratio} | {bad} / {err} | {loads} |")
         lines.append("")
     lines += ["## Queries and in-process page time, full vs 1/10 scale", "",
               f"Test client in one process, median of {args.samples} requests per page "
