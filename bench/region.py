@@ -480,6 +480,10 @@ def main() -> int:
                / f"region-{datetime.date.today().isoformat()}.md")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text + "\n")
+    # The raw figures beside it (without the per-request session cookies).
+    raw = {"full": {k: v for k, v in full.items() if k != "requests"},
+           "tenth": {k: v for k, v in (tenth or {}).items() if k != "requests"}, "load": load}
+    out.with_suffix(".json").write_text(json.dumps(raw, indent=1, default=str) + "\n")
     print(text)
     print(f"\nwritten to {out}")
     return 0
