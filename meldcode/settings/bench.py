@@ -5,12 +5,17 @@ production: DEBUG off, persistent database connections, the same middleware.
 """
 
 import os
+from pathlib import Path
+
+_root = Path(__file__).resolve().parent.parent.parent
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-secret-" + "x" * 40)
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 os.environ.setdefault("CELERY_BROKER_URL", "memory://")
 os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
 os.environ.setdefault("DATABASE_CONN_MAX_AGE", "600")
+# bench/region.py runs collectstatic here (the manifest storage of production needs it).
+os.environ.setdefault("DJANGO_STATIC_ROOT", str(_root / "var" / "bench-static"))
 
 from .base import *  # noqa: E402,F403
 from .base import INSTALLED_APPS  # noqa: E402
