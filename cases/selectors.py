@@ -16,7 +16,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from schools.access import active_roles, board_ids_with_perm, school_ids_with_perm
+from schools.access import active_roles, board_ids_with_perm, permission_id, school_ids_with_perm
 from schools.roles import Role
 from signals.models import Signal
 
@@ -25,7 +25,15 @@ from .models import Case, CaseSignal, CaseUserObjectPermission, Route, SotDiscus
 
 def _grant_exists(user, codename: str):
     return Exists(CaseUserObjectPermission.objects.filter(
-        content_object_id=OuterRef("pk"), user_id=user.pk, permission__codename=codename))
+        content_object_id=OuterRef("pk"), user_id=user.pk,
+        permission_id=permission_id("cases", codename)))
+
+
+def _meetings_attended(user):
+    """Ids of the SOT meetings ``user`` attends (the attendee link only, no join)."""
+    from .models import SotMeeting
+
+    return SotMeeting.attendees.through.objects.filter(user_id=user.pk).values("sotmeeting_id")
 
 
 def case_visibility_q(user) -> Q:
@@ -41,7 +49,8 @@ def case_visibility_q(user) -> Q:
     q = Q(route=Route.MELDCODE, school_id__in=lead_school_ids)
     if sot_school_ids:
         q |= Q(route=Route.MELDCODE, school_id__in=sot_school_ids) & Exists(
-            SotDiscussion.objects.filter(case_id=OuterRef("pk"), meeting__attendees=user))
+            SotDiscussion.objects.filter(case_id=OuterRef("pk"),
+                                         meeting_id__in=_meetings_attended(user)))
     # Invitations (Meldcode route) and assignments (staff route) are guardian grants.
     q |= Q(route=Route.MELDCODE, school_id__in=school_ids) & _grant_exists(user, "view_case")
     if board_ids:

@@ -8,6 +8,13 @@ class CoreConfig(AppConfig):
     verbose_name = _("Kern")
     default = True
 
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from .middleware import session_refreshed_at_login
+
+        user_logged_in.connect(session_refreshed_at_login, dispatch_uid="core.session_refreshed")
+
 
 class MeldcodeAdminConfig(admin_apps.AdminConfig):
     default = False

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from cases.models import (SUPPORT_ROUTE, Case, CaseSignal, CaseUserObjectPermission, Route,
                           Status, Step, SotDiscussion, SotMeeting, VerwijsindexRegistration)
 from cases.selectors import case_visibility_q, cases_visible_to, signals_visible_to
-from schools.access import active_roles, school_ids_with_perm
+from schools.access import active_roles, permission_id, school_ids_with_perm
 from schools.models import Membership, Pupil, School
 from schools.roles import Role
 from signals.models import PupilRole, Signal, SignalPupil
@@ -289,7 +289,8 @@ def case_lists(user, *, invited: bool = False, staff_route: bool = False,
     today = timezone.localdate(now)
     cutoff = now - OVERDUE_AFTER
     granted = Exists(CaseUserObjectPermission.objects.filter(
-        content_object_id=OuterRef("pk"), user_id=user.pk, permission__codename="view_case"))
+        content_object_id=OuterRef("pk"), user_id=user.pk,
+        permission_id=permission_id("cases", "view_case")))
     vir_due = (VerwijsindexRegistration.objects
                .filter(case_id=OuterRef("pk"), withdrawn_on__isnull=True,
                        review_on__lte=today + VIR_REVIEW_WITHIN)

@@ -1,3 +1,5 @@
+import time
+
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -68,4 +70,37 @@ class RequestSizeLimitMiddleware:
             from django.shortcuts import render
 
             return render(request, "core/too_large.html", status=413)
+        return self.get_response(request)
+
+
+def session_refreshed_at_login(sender, request, user, **kwargs):
+    """A login saves the session anyway: count it as the refresh, so that the next request
+    does not write it again."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SlidingSessionMiddleware.KEY] = int(time.time())
+
+
+class SlidingSessionMiddleware:
+    """The idle timeout without writing the session on every request.
+
+    ``SESSION_SAVE_EVERY_REQUEST`` would cost an UPDATE of the session row on every page. Here
+    a signed-in session is saved (which moves its expiry ``SESSION_COOKIE_AGE`` ahead) only when
+    its last save is ``SESSION_REFRESH_SECONDS`` (60) or more ago, so an idle session still
+    ends ``SESSION_COOKIE_AGE`` after its last save: between 29 and 30 minutes after the last
+    request with the default 30 minutes, never later. Goes right after ``SessionMiddleware``.
+    """
+
+    KEY = "_refreshed"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = request.session
+        if session.session_key is not None:
+            now = int(time.time())
+            refreshed = session.get(self.KEY)
+            every = getattr(settings, "SESSION_REFRESH_SECONDS", 60)
+            if refreshed is None or now - refreshed >= every:
+                session[self.KEY] = now  # modified: SessionMiddleware saves it on the way out
         return self.get_response(request)

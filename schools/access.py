@@ -2,14 +2,20 @@
 
 Permissions are scoped: a role held at school A gives nothing at school B. Nothing here
 consults ``is_superuser``: a technical administrator reads no case content through the app.
-Results are cached on the user object for the length of one request (two queries).
+A user's roles are read once per request (one query, cached on the user object). What each
+role may do (the role groups' permissions) changes only when a beheerder edits a group, so it
+is kept in Django's cache for all requests, dropped on every change of a group, its
+permissions or a permission (``_invalidate``), and at most ``ROLE_PERMISSIONS_TTL`` seconds
+old in processes that do not share the cache.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from .models import Membership
 from .roles import CASE_READING_ROLES, GROUP_NAMES, Role
@@ -47,12 +53,52 @@ def _role_permissions() -> dict[str, frozenset[str]]:
     return {role: frozenset(by_group.get(name, ())) for role, name in GROUP_NAMES.items()}
 
 
+ROLE_PERMISSIONS_KEY = "meldcode:role-permissions:v1"
+ROLE_PERMISSIONS_TTL = 60
+
+
 def role_permissions(user) -> dict[str, frozenset[str]]:
     cached = getattr(user, "_meldcode_role_perms", None)
     if cached is None:
-        cached = _role_permissions()
+        cached = cache.get(ROLE_PERMISSIONS_KEY)
+        if cached is None:
+            cached = _role_permissions()
+            cache.set(ROLE_PERMISSIONS_KEY, cached, ROLE_PERMISSIONS_TTL)
         user._meldcode_role_perms = cached
     return cached
+
+
+PERMISSION_IDS_KEY = "meldcode:permission-ids:v1"
+
+
+def permission_id(app_label: str, codename: str) -> int | None:
+    """The id of a permission (cached like the role permissions), for filters on object
+    permissions by id instead of a join with ``auth_permission``. ``None`` when unknown, which
+    matches no row: a stale cache can only deny."""
+    table = cache.get(PERMISSION_IDS_KEY)
+    if table is None:
+        table = {f"{app}.{code}": pk for pk, app, code in Permission.objects.values_list(
+            "pk", "content_type__app_label", "codename")}
+        cache.set(PERMISSION_IDS_KEY, table, ROLE_PERMISSIONS_TTL)
+    return table.get(f"{app_label}.{codename}")
+
+
+def clear_role_permissions_cache(**kwargs) -> None:
+    cache.delete_many([ROLE_PERMISSIONS_KEY, PERMISSION_IDS_KEY])
+
+
+def _invalidate_on_m2m(sender, instance, model, **kwargs):
+    if isinstance(instance, (Group, Permission)) or model in (Group, Permission):
+        clear_role_permissions_cache()
+
+
+for _model in (Group, Permission):
+    post_save.connect(clear_role_permissions_cache, sender=_model,
+                      dispatch_uid=f"role-perms-save-{_model.__name__}")
+    post_delete.connect(clear_role_permissions_cache, sender=_model,
+                        dispatch_uid=f"role-perms-delete-{_model.__name__}")
+m2m_changed.connect(_invalidate_on_m2m, sender=Group.permissions.through,
+                    dispatch_uid="role-perms-m2m")
 
 
 def roles_at(user, school_id: int) -> set[str]:

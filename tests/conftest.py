@@ -36,6 +36,16 @@ def step_up(client) -> None:
     session.save()
 
 
+@pytest.fixture(autouse=True)
+def _role_permissions_cache():
+    """Role permissions are cached across requests; a rolled-back test must not leave its own."""
+    from schools.access import clear_role_permissions_cache
+
+    clear_role_permissions_cache()
+    yield
+    clear_role_permissions_cache()
+
+
 @pytest.fixture
 def school(db):
     return SchoolFactory()

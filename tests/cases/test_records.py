@@ -602,6 +602,7 @@ def test_record_actions_for_the_case_page(rec_case):
 def test_record_forms_run_a_constant_number_of_queries(ib_client, ib, rec_case, rec_pupil,
                                                        type_name):
     def count():
+        ib_client.get(url(f"{type_name}_add", rec_case))  # warm: the role cache of this test
         with CaptureQueriesContext(connection) as get_ctx:
             assert ib_client.get(url(f"{type_name}_add", rec_case)).status_code == 200
         data = {**VALID[type_name][0], "advice": "Sanne"} if type_name == "vt_advice" else {

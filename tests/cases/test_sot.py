@@ -484,14 +484,17 @@ def test_meeting_page_queries_do_not_grow_with_the_agenda(verified_client, ib, s
         for _ in range(n):
             case = case_open(pupil=PupilFactory(school=school, school_class=group), actor=ib)
             sot_agenda_add(meeting=meeting, case=case, actor=ib)
+        verified_client.get(meeting_url("sot_meeting_detail", meeting))  # warm: see below
         with CaptureQueriesContext(connection) as ctx:
             response = verified_client.get(meeting_url("sot_meeting_detail", meeting))
         assert len(response.context["items"]) == SotDiscussion.objects.count()
         return len(ctx)
 
+    # The first request after a login refreshes the session and fills the role cache; both
+    # counts are taken on a later request.
     one = count(1)
     assert count(24) == one
-    assert one <= 15
+    assert one <= 12  # was 15 before role permissions were cached and sessions saved per minute
 
 
 def test_meeting_list_queries_do_not_grow(verified_client, ib, director, school):
@@ -504,13 +507,14 @@ def test_meeting_list_queries_do_not_grow(verified_client, ib, director, school)
         for i in range(n):
             sot_meeting_save(meeting=SotMeeting(school=school, held_on=TODAY, chair=director),
                              attendees=[ib], actor=ib)
+        verified_client.get(reverse("cases:sot_meeting_list"))  # warm: session, role cache
         with CaptureQueriesContext(connection) as ctx:
             verified_client.get(reverse("cases:sot_meeting_list"))
         return len(ctx)
 
     one = count(1)
     assert count(24) == one
-    assert one <= 12
+    assert one <= 9  # was 12
 
 
 def test_invited_contributor_attending_may_weigh_their_case(verified_client, ib, teacher,

@@ -131,8 +131,59 @@ def test_session_ends_after_inactivity(verified_client, school):
 def test_session_idle_time_is_configurable(settings):
     from django.conf import settings as dj
 
-    assert dj.SESSION_SAVE_EVERY_REQUEST is True
     assert dj.SESSION_COOKIE_AGE == dj.SESSION_IDLE_MINUTES * 60
+    # The sliding window is kept by SlidingSessionMiddleware, at most one save a minute.
+    assert dj.SESSION_SAVE_EVERY_REQUEST is False
+    assert "core.middleware.SlidingSessionMiddleware" in dj.MIDDLEWARE
+    assert dj.MIDDLEWARE.index("core.middleware.SlidingSessionMiddleware") == \
+        dj.MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1
+
+
+def _session_writes(queries) -> list[str]:
+    return [q["sql"] for q in queries
+            if "django_session" in q["sql"] and not q["sql"].lstrip().upper().startswith("SELECT")]
+
+
+@override_settings(SESSION_COOKIE_AGE=1800)
+def test_session_is_not_written_on_every_request(verified_client, school):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = staff(Role.IB, school)
+    verified_client.force_login(user)
+    # The login saved the session and counts as its refresh: no request writes it again
+    # within the minute, the first one included.
+    for _ in range(4):
+        with CaptureQueriesContext(connection) as later:
+            assert verified_client.get(reverse("core:dashboard")).status_code == 200
+        assert _session_writes(later.captured_queries) == []
+
+
+@override_settings(SESSION_COOKIE_AGE=1800)
+def test_activity_moves_the_idle_timeout_once_a_minute(verified_client, school):
+    from datetime import timedelta
+    from unittest import mock
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    user = staff(Role.IB, school)
+    verified_client.force_login(user)
+    assert verified_client.get(reverse("core:dashboard")).status_code == 200
+    # 25 minutes without a request: the session is still there, five minutes to go.
+    Session.objects.update(expire_date=timezone.now() + timedelta(minutes=5))
+    real_time = __import__("time").time
+    with mock.patch("time.time", return_value=real_time() + 25 * 60):
+        assert verified_client.get(reverse("core:dashboard")).status_code == 200
+    # That request was more than a minute after the last save: the 30 minutes start again.
+    remaining = Session.objects.get().expire_date - timezone.now()
+    assert timedelta(minutes=29) < remaining <= timedelta(minutes=30)
+    # A request within the minute does not move it.
+    Session.objects.update(expire_date=timezone.now() + timedelta(minutes=20))
+    with mock.patch("time.time", return_value=real_time() + 25 * 60 + 30):
+        assert verified_client.get(reverse("core:dashboard")).status_code == 200
+    remaining = Session.objects.get().expire_date - timezone.now()
+    assert remaining <= timedelta(minutes=20)
 
 
 def test_password_reset_mail_is_queued_and_has_no_case_content(client, school,
