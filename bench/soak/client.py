@@ -295,15 +295,20 @@ class Browser:
             resp = self.answer_otp(resp, kind=f"{kind}:step-up" if kind else "step-up")
         return resp
 
+    @staticmethod
+    def _otp_field(name: str) -> bool:
+        # The login wizard's ``token-otp_token``; the step-up page's ``code`` (core.stepup).
+        return name.endswith("otp_token") or name == "code"
+
     def otp_form(self, page: Response) -> Form | None:
         for form in page.forms():
-            if any(n.endswith("otp_token") for n in form.names()):
+            if any(self._otp_field(n) for n in form.names()):
                 return form
         return None
 
     def answer_otp(self, page: Response, kind: str = "otp") -> Response:
         form = self.otp_form(page)
-        name = next(n for n in form.names() if n.endswith("otp_token"))
+        name = next(n for n in form.names() if self._otp_field(n))
         return self.submit(page, form, kind=kind, step_up=False, **{name: self.fresh_otp()})
 
     def follow(self, resp: Response, kind: str = "") -> Response:
