@@ -81,7 +81,7 @@ def terms_edit(request, board_id: int):
 def proposals(request):
     """Per school: cases due for destruction, approvals waiting, cases on hold, and the log."""
     school_ids = selectors.require_lead(request.user)
-    number = request.GET.get("dossier", "").strip()
+    number = request.GET.get("dossier", "").replace("\x00", "").strip()
     if number:
         # A hold can be placed before the term ends: find a case of the own schools by number.
         found = Case.objects.filter(school_id__in=school_ids, route="meldcode",

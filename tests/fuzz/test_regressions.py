@@ -132,3 +132,10 @@ def test_an_empty_submit_says_which_fields_are_required(fuzz_world, name, arg, r
     url = reverse(name, args=[fw.world.obj[arg].pk] if arg else [])
     html, _forms, errors = _post(fw, role, url, {})
     assert errors
+
+
+def test_case_number_lookup_with_a_nul_byte_is_no_error(fuzz_world):
+    """``?dossier=a%00b`` on the retention list reached PostgreSQL: 500 (DataError)."""
+    response = client_for(fuzz_world, "vc").get(reverse("retention:proposals"),
+                                                {"dossier": "a\x00b"})
+    assert response.status_code == 200
