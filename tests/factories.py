@@ -2,12 +2,13 @@ import datetime
 
 import factory
 from django.contrib.auth import get_user_model
+from faker import Faker
 
 from schools.models import (Board, Family, Membership, Parent, Pupil, PupilParent, School,
                             SchoolClass)
 from schools.roles import Role
 
-_FAKE = factory.Faker._get_faker(locale="nl_NL")
+_FAKE = Faker("nl_NL")
 
 
 def _last_name() -> str:
