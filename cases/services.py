@@ -156,23 +156,36 @@ def log_access(*, user, obj, action: str = AccessAction.VIEW, case: Case | None 
                              object_type=obj._meta.label_lower, object_id=obj.pk, action=action)
 
 
-def log_list_access(*, user, objects) -> None:
-    """Log that ``objects`` (cases, signals) were shown to ``user`` in an overview.
-
-    A list shows a pupil's name beside a case or a signal: that is a read of case data too
-    (R34), so a parent or the FG can see who had a case in view. One insert for the whole list.
-    """
+def listed_rows(objects) -> list[tuple]:
+    """What ``log_listed_rows`` needs of the cases and signals a list shows: (type, id,
+    school, case id), once each. Plain values, so a cached list can log its reads again."""
     rows, seen = [], set()
     for obj in objects:
         key = (obj._meta.label_lower, obj.pk)
         if key in seen:
             continue
         seen.add(key)
-        rows.append(AccessLog(user=user, school_id=obj.school_id,
-                              case=obj if isinstance(obj, Case) else None,
-                              object_type=key[0], object_id=obj.pk, action=AccessAction.LISTED))
+        rows.append((key[0], obj.pk, obj.school_id, obj.pk if isinstance(obj, Case) else None))
+    return rows
+
+
+def log_listed_rows(*, user, rows) -> None:
+    """Log that the cases and signals in ``rows`` (``listed_rows``) were shown to ``user`` in
+    an overview. One insert for the whole list."""
     if rows:
-        AccessLog.objects.bulk_create(rows)
+        AccessLog.objects.bulk_create([
+            AccessLog(user=user, school_id=school_id, case_id=case_id, object_type=label,
+                      object_id=pk, action=AccessAction.LISTED)
+            for label, pk, school_id, case_id in rows])
+
+
+def log_list_access(*, user, objects) -> None:
+    """Log that ``objects`` (cases, signals) were shown to ``user`` in an overview.
+
+    A list shows a pupil's name beside a case or a signal: that is a read of case data too
+    (R34), so a parent or the FG can see who had a case in view. One insert for the whole list.
+    """
+    log_listed_rows(user=user, rows=listed_rows(objects))
 
 
 @transaction.atomic

@@ -86,13 +86,13 @@ def meeting_agenda(user, meeting: SotMeeting) -> list[SotDiscussion]:
     return list(_visible_discussions(user).filter(meeting=meeting))
 
 
-def log_agenda_access(user, meeting: SotMeeting, discussions) -> None:
-    """One access-log row per case shown on the meeting page, in one insert."""
+def log_agenda_access(user, meeting: SotMeeting, case_ids) -> None:
+    """One access-log row per case shown on the meeting page (``case_ids``), in one insert."""
     AccessLog.objects.bulk_create([
-        AccessLog(user=user, school_id=meeting.school_id, case_id=d.case_id,
+        AccessLog(user=user, school_id=meeting.school_id, case_id=case_id,
                   object_type=SotMeeting._meta.label_lower, object_id=meeting.pk,
                   action=AccessAction.VIEW)
-        for d in discussions])
+        for case_id in case_ids])
 
 
 def weighing_editable_ids(user, meeting: SotMeeting, discussions) -> set[int]:

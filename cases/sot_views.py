@@ -9,10 +9,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import fragments
 from schools.access import active_roles
 from schools.models import School
 
@@ -104,23 +106,32 @@ def meeting_edit(request, pk: int):
 @login_required
 def meeting_detail(request, pk: int):
     """The meeting and its agenda: only the cases the user may see, each read logged."""
-    meeting = get_object_or_404(meetings_visible_to(request.user).prefetch_related("attendees"),
-                                pk=pk)
-    agenda = meeting_agenda(request.user, meeting)
-    log_agenda_access(request.user, meeting, agenda)
-    editable = weighing_editable_ids(request.user, meeting, agenda)
-    staff = forms.school_staff(meeting.school)
-    attendees = [staff.get(u.pk, {}).get("label") or (u.get_full_name() or u.username)
-                 for u in meeting.attendees.all()]
-    manage = can_manage_meetings(request.user, meeting.school)
+    meeting = get_object_or_404(meetings_visible_to(request.user), pk=pk)
+    user = request.user
+    manage = can_manage_meetings(user, meeting.school)
+
+    def build():
+        agenda = meeting_agenda(user, meeting)
+        editable = weighing_editable_ids(user, meeting, agenda)
+        staff = forms.school_staff(meeting.school)
+        attendees = [staff.get(u.pk, {}).get("label") or (u.get_full_name() or u.username)
+                     for u in meeting.attendees.all()]
+        items = [{"discussion": d, "case_url": case_url(d.case), "editable": d.pk in editable,
+                  "weighed": bool(d.nature_severity or d.risk_assessment or d.agreed_approach)}
+                 for d in agenda]
+        context = {"meeting": meeting, "items": items, "attendees": attendees, "manage": manage}
+        return (render_to_string("cases/sot/_meeting_who.html", context, request=request),
+                render_to_string("cases/sot/_meeting_agenda.html", context, request=request),
+                [d.case_id for d in agenda])
+
+    who, agenda_html, case_ids = fragments.cached(
+        "sot-meeting", lambda: (meeting.pk, manage, *fragments.school_scope(user)), build)
+    log_agenda_access(user, meeting, case_ids)
     add_form = None
     if manage:
-        add_form = forms.SotAgendaCaseForm(cases=_agenda_candidates(request.user, meeting))
-    items = [{"discussion": d, "case_url": case_url(d.case), "editable": d.pk in editable,
-              "weighed": bool(d.nature_severity or d.risk_assessment or d.agreed_approach)}
-             for d in agenda]
+        add_form = forms.SotAgendaCaseForm(cases=_agenda_candidates(user, meeting))
     return render(request, "cases/sot/meeting_detail.html", {
-        "meeting": meeting, "items": items, "attendees": attendees, "manage": manage,
+        "meeting": meeting, "who": who, "agenda": agenda_html, "manage": manage,
         "add_form": add_form})
 
 

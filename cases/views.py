@@ -21,12 +21,14 @@ from django.db.models import (BigIntegerField, BooleanField, Count, DateField, E
                               Max, OuterRef, Q, Subquery, TextField, Value)
 from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from core import fragments
 from core.stepup import require_stepup
 from schools.access import school_ids_with_perm
 from schools.models import Membership, Pupil
@@ -42,7 +44,8 @@ from .models import (SHORT_STEP, SUPPORT_ROUTE, AccessAction, AccessLog, Case, C
 from .selectors import (case_get_for_user, case_permissions, cases_visible_to,
                         signal_get_for_user, signal_visibility_q)
 from .services import (EditConflict, ServiceError, case_add_signals, case_grant_access,
-                       case_open, case_revoke_access, log_access, log_list_access,
+                       case_open, case_revoke_access, listed_rows, log_access,
+                       log_listed_rows,
                        sibling_cases)
 from .timeline import case_signals, case_timeline
 from .workflow import (FORWARD, TransitionRefused, blocking_reasons, close_case, move_case,
@@ -71,23 +74,35 @@ def case_list(request):
     """The cases the user may see, filtered and paginated. Empty (never an error) for others."""
     form = forms.CaseFilterForm(request.GET or None, initial={"status": "open"})
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    cases = cases_visible_to(request.user)
     status = data.get("status") or "open"
-    if status != "alle":
-        cases = cases.filter(status=status)
-    if data.get("step"):
-        cases = cases.filter(step=data["step"])
-    for term in (data.get("q") or "").split()[:5]:
-        cases = cases.filter(Q(pupil__first_name__icontains=term)
-                             | Q(pupil__last_name__icontains=term) | Q(number__icontains=term))
-    page = Paginator(cases.order_by("-opened_at", "-pk"), PAGE_SIZE).get_page(
-        request.GET.get("pagina"))
-    now = timezone.now()
-    for case in page:
-        case.days_in_step = (now - case.step_entered_at).days
-    log_list_access(user=request.user, objects=page)
+
+    def build():
+        cases = cases_visible_to(request.user)
+        if status != "alle":
+            cases = cases.filter(status=status)
+        if data.get("step"):
+            cases = cases.filter(step=data["step"])
+        for term in (data.get("q") or "").split()[:5]:
+            cases = cases.filter(Q(pupil__first_name__icontains=term)
+                                 | Q(pupil__last_name__icontains=term)
+                                 | Q(number__icontains=term))
+        page = Paginator(cases.order_by("-opened_at", "-pk"), PAGE_SIZE).get_page(
+            request.GET.get("pagina"))
+        now = timezone.now()
+        for case in page:
+            case.days_in_step = (now - case.step_entered_at).days
+        html = render_to_string("cases/_case_list_results.html", {"page": page},
+                                request=request)
+        return html, listed_rows(page)
+
+    # Keyed on the cleaned filters and the page asked for (hashed: no pupil name in a key).
+    filters = (status, data.get("step"), data.get("q") or "", request.GET.get("pagina"),
+               tuple(sorted(request.GET.lists())))
+    results, listed = fragments.cached(
+        "case-list", lambda: (filters, *fragments.school_scope(request.user, hour=True)), build)
+    log_listed_rows(user=request.user, rows=listed)
     return render(request, "cases/case_list.html", {
-        "form": form, "page": page, "status": status,
+        "form": form, "results": results, "status": status,
         "can_open": bool(school_ids_with_perm(request.user, "cases.open_case")),
     })
 
@@ -376,14 +391,21 @@ def _detail_forms(case: Case, perms: set[str], bound: dict | None = None) -> dic
     return out
 
 
+def _case_content(case: Case) -> str:
+    """The case's signals and step records, rendered (``cases/_case_content.html``)."""
+    signals = case_signals(case)
+    for signal in signals:
+        signal.detail_url = _url("signals:detail", signal.pk)
+    return render_to_string("cases/_case_content.html",
+                            {"case": case, "signals": signals, "records": _records(case)})
+
+
 def _render_detail(request, case: Case, perms: set[str], *, bound: dict | None = None,
                    status: int = 200):
     user = request.user
     log_access(user=user, obj=case, action=AccessAction.VIEW)
-    records = _records(case)
-    signals = case_signals(case)
-    for signal in signals:
-        signal.detail_url = _url("signals:detail", signal.pk)
+    case_content = fragments.cached("case-content", lambda: fragments.case_scope(case),
+                                    lambda: _case_content(case))
     action_forms = _detail_forms(case, perms, bound)
     forward_target = FORWARD[Step(case.step)] if case.is_open else None
     forward_blockers = (blocking_reasons(case, forward_target, user, perms=perms)
@@ -393,8 +415,7 @@ def _render_detail(request, case: Case, perms: set[str], *, bound: dict | None =
         "perms": perms,
         "show_access_log": "view_access_log" in perms,
         "steps": _step_bar(case),
-        "signals": signals,
-        "records": records,
+        "case_content": case_content,
         "siblings": sibling_cases(case, cases_visible_to(user)),
         "record_actions": _record_actions(case, perms),
         "forward_target": forward_target,

@@ -11,7 +11,10 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
+        from . import versions
         from .middleware import session_refreshed_at_login
+
+        versions.connect()
 
         user_logged_in.connect(session_refreshed_at_login, dispatch_uid="core.session_refreshed")
 

@@ -56,3 +56,20 @@ class SecurityEvent(models.Model):
         verbose_name = _("beveiligingsgebeurtenis")
         verbose_name_plural = _("beveiligingsgebeurtenissen")
         ordering = ["-at"]
+
+
+class ContentVersion(models.Model):
+    """A token that changes with what pages show of a case or a school (``core.versions``)."""
+
+    kind = models.CharField(max_length=20)
+    object_id = models.BigIntegerField()
+    token = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("inhoudsversie")
+        verbose_name_plural = _("inhoudsversies")
+        constraints = [models.UniqueConstraint(fields=["kind", "object_id"],
+                                               name="contentversion_unique_kind_object")]
+
+    def __str__(self):
+        return f"{self.kind} {self.object_id}"

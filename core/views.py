@@ -2,6 +2,7 @@ from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -9,9 +10,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases.services import log_list_access
+from cases.services import listed_rows, log_listed_rows
 
-from . import ratelimit
+from . import fragments, ratelimit
 from .dashboard import dashboard_for
 from .forms import QueuedPasswordResetForm, StepUpForm
 from .models import SecurityEvent, SecurityEventKind
@@ -25,9 +26,18 @@ def dashboard(request):
     Nothing to resolve or refuse: every panel reads through the access selectors, so a user
     without roles gets an empty page with a pointer to the beheerder.
     """
-    dash = dashboard_for(request.user)
-    log_list_access(user=request.user, objects=dash.listed_objects())
-    return render(request, "core/dashboard.html", {"dash": dash})
+    user = request.user
+
+    def build():
+        dash = dashboard_for(user)
+        body = render_to_string("core/_dashboard_body.html", {"dash": dash, "user": user},
+                                request=request)
+        return body, listed_rows(dash.listed_objects())
+
+    body, listed = fragments.cached("dashboard", lambda: fragments.school_scope(user, hour=True),
+                                    build)
+    log_listed_rows(user=user, rows=listed)
+    return render(request, "core/dashboard.html", {"body": body})
 
 
 @require_POST

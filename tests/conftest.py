@@ -18,11 +18,13 @@ def _media_root(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters live in the cache: every test starts with none."""
-    from django.core.cache import cache
+    from django.core.cache import cache, caches
 
     cache.clear()
+    caches["fragments"].clear()  # ids repeat across rolled-back tests; fragments must not
     yield
     cache.clear()
+    caches["fragments"].clear()
 
 
 def step_up(client) -> None:

@@ -184,7 +184,19 @@ MELDCODE_MAX_REQUEST_BYTES = 52 * 1024 * 1024
 
 # Cache: rate-limit counters (``core.ratelimit``). Redis in production so every web process
 # counts together (redis://host:6379/1); without it a per-process memory cache.
-CACHES = {"default": env.cache("REDIS_CACHE_URL", default="locmemcache://meldcode")}
+CACHES = {
+    "default": env.cache("REDIS_CACHE_URL", default="locmemcache://meldcode"),
+    # Rendered page fragments (core.fragments): this process's memory only, so case content
+    # is never copied to a shared cache; bounded, and dropped after ten minutes at most.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "meldcode-fragments",
+        "TIMEOUT": 600,
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+}
+# Serve fragments from that cache, keyed on content tokens (core.versions); off = always render.
+MELDCODE_FRAGMENT_CACHE = env.bool("MELDCODE_FRAGMENT_CACHE", default=True)
 
 # Rate limits (``core.ratelimit``): scope -> (requests, seconds). Counted per IP address
 # and/or per account; over the limit the user gets a calm 429 page.
