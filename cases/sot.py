@@ -22,9 +22,9 @@ from notifications.services import notify
 from schools.access import active_roles, perms_at, school_ids_with_perm
 from schools.roles import Role
 
-from .models import (AccessAction, AccessLog, Case, Route, SotDiscussion, SotMeeting, Status)
+from .models import AccessAction, Case, Route, SotDiscussion, SotMeeting, Status
 from .selectors import case_permissions, case_visibility_q
-from .services import ServiceError, record_save
+from .services import ServiceError, insert_access_rows, record_save
 
 MANAGE_PERM = "cases.view_school_cases"  # IB'er, veiligheidscoördinator, directeur
 
@@ -88,11 +88,8 @@ def meeting_agenda(user, meeting: SotMeeting) -> list[SotDiscussion]:
 
 def log_agenda_access(user, meeting: SotMeeting, case_ids) -> None:
     """One access-log row per case shown on the meeting page (``case_ids``), in one insert."""
-    AccessLog.objects.bulk_create([
-        AccessLog(user=user, school_id=meeting.school_id, case_id=case_id,
-                  object_type=SotMeeting._meta.label_lower, object_id=meeting.pk,
-                  action=AccessAction.VIEW)
-        for case_id in case_ids])
+    insert_access_rows([(user.pk, meeting.school_id, case_id, SotMeeting._meta.label_lower,
+                         meeting.pk, AccessAction.VIEW) for case_id in case_ids])
 
 
 def weighing_editable_ids(user, meeting: SotMeeting, discussions) -> set[int]:

@@ -23,9 +23,20 @@ from .models import Route, SotDiscussion, SotMeeting, Status
 from .record_views import case_url, closed_response, record_values
 from .selectors import case_get_for_user, case_permissions, cases_visible_to
 from .services import EditConflict, ServiceError, log_access
-from .sot import (can_manage_meetings, log_agenda_access, may_use_sot, meeting_agenda,
-                  meeting_get_for_user, meeting_list_for, meeting_url, meetings_visible_to,
-                  sot_agenda_add, sot_meeting_save, sot_weighing_save, weighing_editable_ids)
+from .sot import (
+    can_manage_meetings,
+    log_agenda_access,
+    may_use_sot,
+    meeting_agenda,
+    meeting_get_for_user,
+    meeting_list_for,
+    meeting_url,
+    meetings_visible_to,
+    sot_agenda_add,
+    sot_meeting_save,
+    sot_weighing_save,
+    weighing_editable_ids,
+)
 
 
 @login_required

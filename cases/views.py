@@ -17,8 +17,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import (BigIntegerField, BooleanField, Count, DateField, Exists, F,
-                              Max, OuterRef, Q, Subquery, TextField, Value)
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Count,
+    DateField,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    TextField,
+    Value,
+)
 from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -37,19 +49,53 @@ from signals.models import Signal, SignalPupil, SignalVersion
 
 from . import forms
 from .history import case_history
-from .models import (SHORT_STEP, SUPPORT_ROUTE, AccessAction, AccessLog, Case, CaseSignal,
-                     CaseUserObjectPermission, Consultation, Conversation, ConversationKind,
-                     NotHeldReason, Route, SotDiscussion, Status, Step, VeiligThuisAdvice,
-                     VerwijsindexRegistration)
-from .selectors import (case_get_for_user, case_permissions, cases_visible_to,
-                        signal_get_for_user, signal_visibility_q)
-from .services import (EditConflict, ServiceError, case_add_signals, case_grant_access,
-                       case_open, case_revoke_access, listed_rows, log_access,
-                       log_listed_rows,
-                       sibling_cases)
+from .models import (
+    SHORT_STEP,
+    SUPPORT_ROUTE,
+    AccessAction,
+    AccessLog,
+    Case,
+    CaseSignal,
+    CaseUserObjectPermission,
+    Consultation,
+    Conversation,
+    ConversationKind,
+    NotHeldReason,
+    Route,
+    SotDiscussion,
+    Status,
+    Step,
+    VeiligThuisAdvice,
+    VerwijsindexRegistration,
+)
+from .selectors import (
+    case_get_for_user,
+    case_permissions,
+    cases_visible_to,
+    signal_get_for_user,
+    signal_visibility_q,
+)
+from .services import (
+    EditConflict,
+    ServiceError,
+    case_add_signals,
+    case_grant_access,
+    case_open,
+    case_revoke_access,
+    listed_rows,
+    log_access,
+    log_listed_rows,
+    sibling_cases,
+)
 from .timeline import case_signals, case_timeline
-from .workflow import (FORWARD, TransitionRefused, blocking_reasons, close_case, move_case,
-                       reopen_case)
+from .workflow import (
+    FORWARD,
+    TransitionRefused,
+    blocking_reasons,
+    close_case,
+    move_case,
+    reopen_case,
+)
 
 PAGE_SIZE = 50
 
@@ -400,37 +446,64 @@ def _case_content(case: Case) -> str:
                             {"case": case, "signals": signals, "records": _records(case)})
 
 
-def _render_detail(request, case: Case, perms: set[str], *, bound: dict | None = None,
-                   status: int = 200):
+def _detail_context(request, case: Case, perms: set[str], bound: dict | None) -> dict:
     user = request.user
-    log_access(user=user, obj=case, action=AccessAction.VIEW)
     case_content = fragments.cached("case-content", lambda: fragments.case_scope(case),
                                     lambda: _case_content(case))
     action_forms = _detail_forms(case, perms, bound)
     forward_target = FORWARD[Step(case.step)] if case.is_open else None
     forward_blockers = (blocking_reasons(case, forward_target, user, perms=perms)
                         if "forward" in action_forms else [])
-    return render(request, "cases/case_detail.html", {
+    return {
         "case": case,
         "perms": perms,
         "show_access_log": "view_access_log" in perms,
         "steps": _step_bar(case),
         "case_content": case_content,
-        "siblings": sibling_cases(case, cases_visible_to(user)),
         "record_actions": _record_actions(case, perms),
         "forward_target": forward_target,
         "forward_label": _step_name(forward_target) if forward_target else "",
         "forward_blockers": forward_blockers,
         "forms": action_forms,
         "open_panel": next(iter(bound or {}), ""),
-    }, status=status)
+    }
+
+
+def _render_detail(request, case: Case, perms: set[str] | None = None, *,
+                   bound: dict | None = None, status: int = 200):
+    """The case page. Unbound (a plain GET), the page is the same for this viewer until the
+    case's content changes: it comes from the fragment cache, with this request's CSRF token
+    and the siblings' open cases (other schools' content) filled in. A refused form is always
+    rendered fresh, with what the user typed."""
+    user = request.user
+    log_access(user=user, obj=case, action=AccessAction.VIEW)
+    siblings = sibling_cases(case, cases_visible_to(user))
+    siblings_html = (render_to_string("cases/_case_siblings.html", {"siblings": siblings},
+                                      request=request) if siblings else "")
+    if bound:
+        page = render_to_string("cases/_case_page.html", {
+            **_detail_context(request, case, perms, bound), "siblings_html": siblings_html},
+            request=request)
+    else:
+        def build():
+            context = _detail_context(request, case, perms or case_permissions(user, case),
+                                      None)
+            return fragments.render_with_placeholders(
+                "cases/_case_page.html", context, request, slots=("siblings_html",))
+
+        page = fragments.fill(
+            fragments.cached("case-page", lambda: (fragments.viewer(user),
+                                                   *fragments.case_scope(case, hour=True)),
+                             build),
+            request, siblings_html=siblings_html)
+    return render(request, "cases/case_detail.html", {"case": case, "page": page},
+                  status=status)
 
 
 @login_required
 @require_GET
 def case_detail(request, pk: int):
-    case = case_get_for_user(request.user, pk)
-    return _render_detail(request, case, case_permissions(request.user, case))
+    return _render_detail(request, case_get_for_user(request.user, pk))
 
 
 def _case_for_action(request, pk: int, perm: str = "advance_case"):

@@ -14,12 +14,16 @@ shared Redis). ``MELDCODE_FRAGMENT_CACHE = False`` turns it off (every request r
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Callable
 from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import caches
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
 
 from schools.access import active_roles, role_permissions
 
@@ -84,8 +88,38 @@ def school_scope(user, *, hour: bool = False) -> tuple:
     return (viewer(user), tuple(sorted(found.items())), when)
 
 
-def case_scope(case) -> tuple:
-    """Key parts for a fragment that shows one case's own content (the same for everyone
-    allowed to see the case): its token and its school's directory token (one query)."""
+def case_scope(case, *, hour: bool = False) -> tuple:
+    """Key parts for a fragment that shows one case's own content: its token and its
+    school's directory token (one query), today (and the hour, for overdue marks)."""
     found = versions.tokens(cases=[case.pk], directory_schools=[case.school_id])
-    return (case.pk, tuple(sorted(found.items())), timezone.localdate())
+    now = timezone.localtime()
+    when = (now.date(), now.hour) if hour else (now.date(),)
+    return (case.pk, case.lock_version, tuple(sorted(found.items())), when)
+
+
+# Per-request values in a cached page (the CSRF token, parts from other schools' content) are
+# rendered as placeholders and filled in for each response. The placeholders are random per
+# process (as the cache is), so text a user typed can never be taken for one.
+_PLACEHOLDER = "meldcode-slot-" + secrets.token_hex(16) + "-"
+
+
+def _slot(name: str) -> str:
+    return f"{_PLACEHOLDER}{name}-"
+
+
+def render_with_placeholders(template: str, context: dict, request, *, slots=()) -> str:
+    """Render ``template`` for the cache: the CSRF token and each of ``slots`` become
+    placeholders that ``fill`` replaces."""
+    context = {**context, "csrf_token": _slot("csrf"), **{name: _slot(name) for name in slots}}
+    return render_to_string(template, context, request=request)
+
+
+def fill(html: str, request, **slots) -> SafeString:
+    """A cached page with this request's CSRF token and ``slots`` (already safe HTML)."""
+    if _PLACEHOLDER not in html:
+        return mark_safe(html)  # noqa: S308 - rendered by our templates
+    if _slot("csrf") in html:
+        html = html.replace(_slot("csrf"), get_token(request))
+    for name, value in slots.items():
+        html = html.replace(_slot(name), str(value))
+    return mark_safe(html)  # noqa: S308 - our templates' output plus our escaped parts

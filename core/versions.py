@@ -223,14 +223,14 @@ def _write(t: Targets) -> None:
     values(CASE, t.cases)
     values(SCHOOL_DATA, t.schools)
     values(SCHOOL_DIRECTORY, t.directory_schools)
-    subquery(f"SELECT '{SCHOOL_DATA}' AS kind, school_id AS object_id FROM cases_case WHERE id IN ({{ids}})",
-             t.cases)
-    subquery(f"SELECT '{SCHOOL_DATA}' AS kind, school_id AS object_id FROM signals_signal WHERE id IN ({{ids}})",
-             t.signals)
-    subquery(f"SELECT '{CASE}' AS kind, case_id AS object_id FROM cases_casesignal WHERE signal_id IN ({{ids}})",
-             t.signals)
-    subquery(f"SELECT '{SCHOOL_DIRECTORY}' AS kind, id AS object_id FROM schools_school WHERE board_id IN ({{ids}})",
-             t.directory_boards)
+    subquery(f"SELECT '{SCHOOL_DATA}' AS kind, school_id AS object_id FROM cases_case "
+             f"WHERE id IN ({{ids}})", t.cases)
+    subquery(f"SELECT '{SCHOOL_DATA}' AS kind, school_id AS object_id FROM signals_signal "
+             f"WHERE id IN ({{ids}})", t.signals)
+    subquery(f"SELECT '{CASE}' AS kind, case_id AS object_id FROM cases_casesignal "
+             f"WHERE signal_id IN ({{ids}})", t.signals)
+    subquery(f"SELECT '{SCHOOL_DIRECTORY}' AS kind, id AS object_id FROM schools_school "
+             f"WHERE board_id IN ({{ids}})", t.directory_boards)
     subquery(f"SELECT '{SCHOOL_DIRECTORY}' AS kind, COALESCE(m.school_id, s.id) AS object_id "
              f"FROM "
              f"schools_membership m LEFT JOIN schools_school s ON m.school_id IS NULL AND "

@@ -25,8 +25,13 @@ from schools.roles import Role
 from signals.models import SignalVersion
 from tests.factories import staff
 
-from .conftest import (create_consultation, create_pupil, create_signal, create_sot_discussion,
-                       create_sot_meeting)
+from .conftest import (
+    create_consultation,
+    create_pupil,
+    create_signal,
+    create_sot_discussion,
+    create_sot_meeting,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -298,3 +303,81 @@ def test_cache_off_renders_every_time(settings, verified_client, ib, case, build
 
 def test_user_model_is_tracked():
     assert get_user_model() in versions.tracked_models()
+
+
+# --- The whole case page per viewer ----------------------------------------------------------
+
+def test_a_form_on_a_cached_case_page_carries_a_working_csrf_token(ib, case, builds):
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client = Client(enforce_csrf_checks=True)
+    device, _ = TOTPDevice.objects.get_or_create(user=ib, name="default",
+                                                 defaults={"confirmed": True})
+    client.force_login(ib)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    url = reverse("cases:detail", args=[case.pk])
+    _get(client, url)
+    page = _get(client, url)  # from the cache
+    assert builds["case-page"] == 1
+    assert "meldcode-slot-" not in page
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    response = client.post(reverse("cases:move_forward", args=[case.pk]), data={
+        "csrfmiddlewaretoken": token, "verder-lock_version": case.lock_version,
+        "verder-reason": "Besproken met de VC."})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.step == 2
+    assert "Besproken met de VC." not in page
+    # The step moved: the next view is built again and shows the new step.
+    assert "Collegiale consultatie" in _get(client, url)
+    assert builds["case-page"] == 2
+
+
+def test_a_sibling_case_opened_at_another_school_shows_on_the_cached_page(
+        verified_client, ib, case, make_case, builds):
+    from tests.factories import FamilyFactory, SchoolFactory
+
+    family = FamilyFactory()
+    case.pupil.family = family
+    case.pupil.save()
+    verified_client.force_login(ib)
+    url = reverse("cases:detail", args=[case.pk])
+    assert "broers en zussen" not in _get(verified_client, url)
+    # A sibling at a sister school of the board, where this IB'er also works.
+    sister = SchoolFactory(board=case.school.board)
+    Membership.objects.create(user=ib, board=sister.board, school=sister, role=Role.IB,
+                              starts_on=ib.memberships.first().starts_on)
+    sibling = create_pupil(sister, family=family, first_name="Broertje")
+    make_case(pupil=sibling, actor=ib)
+    page = _get(verified_client, url)
+    assert "broers en zussen" in page and "Broertje" in page
+
+
+def test_text_that_looks_like_a_placeholder_stays_text(verified_client, ib, case):
+    create_consultation(case, ib, consulted="meldcode-slot-csrf- en meldcode-slot-siblings_html-")
+    verified_client.force_login(ib)
+    url = reverse("cases:detail", args=[case.pk])
+    _get(verified_client, url)
+    assert "meldcode-slot-csrf- en meldcode-slot-siblings_html-" in _get(verified_client, url)
+
+
+def test_step5_answers_rebuild_the_cached_case_page(verified_client, ib, case, builds):
+    from afwegingskader.models import Assessment
+    from cases.models import Step
+
+    from .conftest import walk_to_step
+
+    case = walk_to_step(case, Step.BESLISSEN, ib)
+    verified_client.force_login(ib)
+    url = reverse("cases:detail", args=[case.pk])
+    _get(verified_client, url)
+    _get(verified_client, url)
+    assert builds["case-page"] == 1
+    Assessment.objects.create(case=case, cycle=case.cycle, author=ib, updated_by=ib,
+                              q1=True, q1_justification="Signalen van meerdere collega's.",
+                              meldcode_version="2025")
+    _get(verified_client, url)
+    assert builds["case-page"] == 2
