@@ -42,7 +42,6 @@ DIRECTORY_APPS = ("schools",)
 IGNORED_MODELS = {
     "cases.accesslog",          # one row per read: bumping would defeat every cache
     "cases.accessgrantevent",   # shown only on the (uncached) access page
-    "cases.casegroupobjectpermission",  # not used for case access (grants are per user)
     "schools.family",           # no names; siblings are computed per request
 }
 

@@ -15,8 +15,10 @@
   (AVG art. 17); recorded by staff, reviewed, carried out through the same two-person
   destruction or refused with a reason.
 
-None of these models carries simple-history: their rows are themselves the audit trail, and
-history rows would keep the case id after the case is gone.
+``RetentionTerm`` (a board setting that changes) keeps django-simple-history: who set which
+term when. The others carry none: their rows are themselves the audit trail (who placed and
+lifted a hold, who approved and confirmed, who decided a request), and history rows would keep
+the case id after the case is gone.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class RecordType(models.TextChoices):
@@ -47,6 +50,7 @@ class RetentionTerm(models.Model):
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("bewaartermijn")
