@@ -38,9 +38,10 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import fragments
+from core.forms import post_data
 from core.stepup import require_stepup
 from schools.access import school_ids_with_perm
 from schools.models import Membership, Pupil
@@ -114,12 +115,48 @@ def _int_param(value) -> int | None:
 
 # --- List -------------------------------------------------------------------------------
 
+CASE_FILTER_SESSION_KEY = "case_list_filter"
+
+
+def _case_filter(request) -> tuple[forms.CaseFilterForm, dict, bool]:
+    """The case list's filter form, its cleaned values and whether to redirect (after a POST
+    that stored or cleared the search).
+
+    A name search is sent by POST and kept in the session, so a pupil's name never appears
+    in a URL (browser history, proxy logs). Step and status may come in the query string too
+    (the start page links to "step 3"); they name no one, and such a link starts a new search.
+    """
+    if request.method == "POST":
+        form = forms.CaseFilterForm(post_data(request), initial={"status": "open"})
+        if "wissen" in request.POST:
+            request.session.pop(CASE_FILTER_SESSION_KEY, None)
+            return form, {}, True
+        if form.is_valid():
+            request.session[CASE_FILTER_SESSION_KEY] = {
+                "q": form.cleaned_data["q"], "step": form.cleaned_data["step"],
+                "status": form.cleaned_data["status"]}
+            return form, {}, True
+        return form, {}, False
+    if "step" in request.GET or "status" in request.GET:
+        form = forms.CaseFilterForm({"step": request.GET.get("step", ""),
+                                     "status": request.GET.get("status", "")},
+                                    initial={"status": "open"})
+        return form, (form.cleaned_data if form.is_valid() else {}), False
+    saved = request.session.get(CASE_FILTER_SESSION_KEY)
+    if saved:
+        form = forms.CaseFilterForm({k: "" if v is None else v for k, v in saved.items()},
+                                    initial={"status": "open"})
+        return form, (form.cleaned_data if form.is_valid() else {}), False
+    return forms.CaseFilterForm(initial={"status": "open"}), {}, False
+
+
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def case_list(request):
     """The cases the user may see, filtered and paginated. Empty (never an error) for others."""
-    form = forms.CaseFilterForm(request.GET or None, initial={"status": "open"})
-    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    form, data, done = _case_filter(request)
+    if done:
+        return redirect("cases:list")
     status = data.get("status") or "open"
 
     def build():
@@ -143,12 +180,13 @@ def case_list(request):
 
     # Keyed on the cleaned filters and the page asked for (hashed: no pupil name in a key).
     filters = (status, data.get("step"), data.get("q") or "", request.GET.get("pagina"),
-               tuple(sorted(request.GET.lists())))
+               tuple(sorted(request.GET.lists())), request.method)
     results, listed = fragments.cached(
         "case-list", lambda: (filters, *fragments.school_scope(request.user, hour=True)), build)
     log_listed_rows(user=request.user, rows=listed)
     return render(request, "cases/case_list.html", {
         "form": form, "results": results, "status": status,
+        "filtered": bool(request.session.get(CASE_FILTER_SESSION_KEY) or request.GET),
         "can_open": bool(school_ids_with_perm(request.user, "cases.open_case")),
     })
 

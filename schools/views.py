@@ -243,15 +243,31 @@ def _class_form(request, scope, school, instance):
 # Pupils and parents
 # --------------------------------------------------------------------------------------------
 
+PUPIL_SEARCH_SESSION_KEY = "pupil_search"
+
+
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def pupil_list(request, school_id):
-    """One school's pupils, paginated, searchable by name or leerlingnummer."""
+    """One school's pupils, paginated, searchable by name or leerlingnummer.
+
+    The search is sent by POST and kept in the session (per school), so a pupil's name never
+    appears in a URL (browser history, proxy logs)."""
     scope = _scope(request)
     school = get_object_or_404(services.managed_schools(scope), pk=school_id)
-    # PostgreSQL refuses NUL in a text comparison; no name or number contains one.
-    search = request.GET.get("q", "").replace("\x00", "").strip()[:100]
-    include_left = request.GET.get("uitgeschreven") == "1"
+    searches = dict(request.session.get(PUPIL_SEARCH_SESSION_KEY) or {})
+    if request.method == "POST":
+        if "wissen" in request.POST:
+            searches.pop(str(school.pk), None)
+        else:
+            # PostgreSQL refuses NUL in a text comparison; no name or number contains one.
+            searches[str(school.pk)] = {
+                "q": request.POST.get("q", "").replace("\x00", "").strip()[:100],
+                "left": request.POST.get("uitgeschreven") == "1"}
+        request.session[PUPIL_SEARCH_SESSION_KEY] = searches
+        return redirect("schools:pupil_list", school.pk)
+    saved = searches.get(str(school.pk)) or {}
+    search, include_left = saved.get("q", ""), bool(saved.get("left"))
     pupils = services.pupils_for_list(school, search=search, include_left=include_left)
     page = _page(request, pupils, PUPILS_PER_PAGE)
     return render(request, "schools/pupil_list.html", _context(

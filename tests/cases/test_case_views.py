@@ -159,8 +159,32 @@ def test_list_filters(verified_client, ib, make_case, case_at_step):
     assert numbers(step=2) == {second.number}
     assert numbers(status="gesloten") == {closed.number}
     assert numbers(status="alle") == {first.number, second.number, closed.number}
-    assert numbers(q=second.pupil.last_name) == {second.number}
     assert numbers(step="niet-geldig") == {first.number, second.number}
+
+
+def test_name_search_goes_by_post_and_never_into_a_url(verified_client, ib, make_case):
+    first, second = make_case(), make_case()
+    verified_client.force_login(ib)
+    url = reverse("cases:list")
+    response = verified_client.post(url, {"q": second.pupil.last_name, "status": "open"})
+    assert response.status_code == 302 and response.url == url  # no name in the address
+    body = _text(verified_client.get(url))
+    assert f">{second.number}<" in body and f">{first.number}<" not in body
+    assert f'value="{second.pupil.last_name}"' in body  # the search stays in the box
+    # A query-string name is not a search: the UI never makes one, and it must not work.
+    body = _text(verified_client.get(url, {"q": first.pupil.last_name}))
+    assert f">{first.number}<" not in body
+    # A link to a step starts a new search without the name.
+    assert f">{first.number}<" in _text(verified_client.get(url, {"step": 1}))
+    # Too long: a Dutch error, the input kept, nothing stored.
+    too_long = verified_client.post(url, {"q": "x" * 101, "status": "open"})
+    assert too_long.status_code == 200
+    assert "niet meer dan 100 tekens" in _text(too_long)
+    assert "x" * 101 in _text(too_long)
+    # Clearing the filters.
+    assert verified_client.post(url, {"wissen": "1"}).status_code == 302
+    body = _text(verified_client.get(url))
+    assert f">{first.number}<" in body and f">{second.number}<" in body
 
 
 def test_list_paginates_by_50(verified_client, ib, school):

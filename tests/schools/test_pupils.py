@@ -56,8 +56,19 @@ def test_pupil_list_searches_by_name_and_number(login, director, school):
     PupilFactory(school=school, first_name="Daan", last_name="Visser", external_id="B2")
     client = login(director)
     url = reverse("schools:pupil_list", args=[school.pk])
-    assert [p.first_name for p in client.get(url, {"q": "bak"}).context["pupils"]] == ["Sanne"]
-    assert [p.first_name for p in client.get(url, {"q": "B2"}).context["pupils"]] == ["Daan"]
+
+    def search(q):
+        response = client.post(url, {"q": q})
+        assert response.status_code == 302 and response.url == url  # no name in the address
+        return [p.first_name for p in client.get(url).context["pupils"]]
+
+    assert search("bak") == ["Sanne"]
+    assert search("B2") == ["Daan"]
+    # A name in the query string is no search (the page never makes one).
+    assert sorted(p.first_name for p in client.get(url, {"q": "Visser"}).context["pupils"]) \
+        == ["Daan"]
+    assert client.post(url, {"wissen": "1"}).status_code == 302
+    assert sorted(p.first_name for p in client.get(url).context["pupils"]) == ["Daan", "Sanne"]
 
 
 def test_pupil_list_hides_pupils_who_left(login, director, school):
@@ -65,7 +76,8 @@ def test_pupil_list_hides_pupils_who_left(login, director, school):
     client = login(director)
     url = reverse("schools:pupil_list", args=[school.pk])
     assert not client.get(url).context["pupils"]
-    assert len(client.get(url, {"uitgeschreven": "1"}).context["pupils"]) == 1
+    client.post(url, {"q": "", "uitgeschreven": "1"})
+    assert len(client.get(url).context["pupils"]) == 1
 
 
 def test_pupil_list_is_paginated(login, director, school):
