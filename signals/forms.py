@@ -194,7 +194,10 @@ class PupilLookup:
         """The pupil id ``value`` names, as the choice field compares it: the exact text of
         an id (``"7"``, not ``"07"`` or ``" 7"``)."""
         text = str(value)
-        if not text.isascii() or not text.isdigit() or text != str(int(text)):
+        # Length first: int() refuses texts of thousands of digits with a ValueError.
+        if len(text) > len(str(_MAX_PK)) or not text.isascii() or not text.isdigit():
+            return None
+        if text != str(int(text)):
             return None
         pk = int(text)
         return pk if 0 < pk <= _MAX_PK else None
@@ -209,8 +212,8 @@ class PupilLookup:
         if pk not in self._found:
             wanted = {pk} | {p for p in map(self._pk, filter(None, self._submitted))
                              if p is not None and p not in self._found}
-            rows = {p.pk: p for p in Pupil.objects.current().filter(school=self.school,
-                                                                     pk__in=wanted)}
+            rows = {p.pk: p for p in Pupil.objects.current()
+                    .filter(school=self.school, pk__in=wanted).order_by()}
             self._found.update({p: rows.get(p) for p in wanted})
         return self._found[pk]
 

@@ -189,14 +189,14 @@ def test_any_current_pupil_of_the_school_may_be_chosen(verified_client, teacher,
 
 
 @pytest.mark.parametrize("value", ["left", "other", "zero", "padded", "spaced", "text",
-                                   "negative", "huge", "unknown"])
+                                   "negative", "huge", "enormous", "unknown"])
 def test_pupil_the_form_does_not_offer_is_refused(verified_client, teacher, school, pupil,
                                                   other_pupil, value):
     left = PupilFactory(school=school, first_name="Vertrokken",
                         left_on=timezone.localdate())
     submitted = {"left": str(left.pk), "other": str(other_pupil.pk), "zero": "0",
                  "padded": f"0{pupil.pk}", "spaced": f" {pupil.pk}", "text": "Noor",
-                 "negative": f"-{pupil.pk}", "huge": "9" * 30,
+                 "negative": f"-{pupil.pk}", "huge": "9" * 30, "enormous": "9" * 5000,
                  "unknown": str(other_pupil.pk + 1000)}[value]
     data = form_data([(submitted, PupilRole.CONCERNED)])
     response = _login(verified_client, teacher).post(CREATE, data)
