@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -161,24 +162,93 @@ def pupil_choices(user, school) -> tuple[list, dict[int, Pupil]]:
     return choices, {p.pk: p for p in pupils}
 
 
+# The largest primary key PostgreSQL can hold (BigAutoField): larger ids name no pupil.
+_MAX_PK = 2**63 - 1
+
+
+class PupilLookup:
+    """The pupils the record form offers at ``school``: its current pupils, as
+    ``pupil_choices`` lists them. Shared by every row of the formset.
+
+    Checking a submitted pupil needs only the submitted ids: the first ``get`` loads all of
+    them with one query, scoped exactly as the offered choices (``Pupil.current()`` at the
+    school). The grouped choice list (two queries and a row per pupil) is built only when a
+    form is rendered: for a GET, or a POST that is refused.
+    """
+
+    def __init__(self, user, school, data=None, prefix="leerlingen"):
+        self.user, self.school = user, school
+        self._found: dict[int, Pupil | None] = {}
+        self._offered: dict[int, Pupil] | None = None
+        # The rows a formset can bind (``absolute_max``): their pupils are looked up together.
+        self._submitted = [] if data is None else [
+            data.get(f"{prefix}-{i}-pupil") for i in range(MAX_PUPIL_ROWS)]
+
+    @cached_property
+    def choices(self) -> list:
+        choices, self._offered = pupil_choices(self.user, self.school)
+        return choices
+
+    @staticmethod
+    def _pk(value) -> int | None:
+        """The pupil id ``value`` names, as the choice field compares it: the exact text of
+        an id (``"7"``, not ``"07"`` or ``" 7"``)."""
+        text = str(value)
+        # Length first: int() refuses texts of thousands of digits with a ValueError.
+        if len(text) > len(str(_MAX_PK)) or not text.isascii() or not text.isdigit():
+            return None
+        if text != str(int(text)):
+            return None
+        pk = int(text)
+        return pk if 0 < pk <= _MAX_PK else None
+
+    def get(self, value) -> Pupil | None:
+        """The offered pupil with id ``value`` (a submitted string or an int), else None."""
+        pk = self._pk(value)
+        if pk is None:
+            return None
+        if self._offered is not None:
+            return self._offered.get(pk)
+        if pk not in self._found:
+            wanted = {pk} | {p for p in map(self._pk, filter(None, self._submitted))
+                             if p is not None and p not in self._found}
+            rows = {p.pk: p for p in Pupil.objects.current()
+                    .filter(school=self.school, pk__in=wanted).order_by()}
+            self._found.update({p: rows.get(p) for p in wanted})
+        return self._found[pk]
+
+
+class PupilChoiceField(forms.TypedChoiceField):
+    """A choice of pupil whose valid values come from a ``PupilLookup`` (set by the form),
+    so that validating does not need the whole choice list."""
+
+    lookup: PupilLookup | None = None
+
+    def valid_value(self, value):
+        return self.lookup is not None and self.lookup.get(value) is not None
+
+
 class SignalPupilForm(forms.Form):
-    pupil = forms.TypedChoiceField(
+    pupil = PupilChoiceField(
         label=_lazy("Leerling"), coerce=int, choices=(),
         error_messages={"required": _lazy("Kies een leerling."),
                         "invalid_choice": _lazy("Kies een leerling van deze school.")})
     role = forms.ChoiceField(label=_lazy("Rol in het signaal"), choices=PupilRole.choices,
                              initial=PupilRole.CONCERNED)
 
-    def __init__(self, *args, choices=(), pupils=None, **kwargs):
+    def __init__(self, *args, lookup: PupilLookup, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["pupil"].choices = choices
-        self._pupils = pupils or {}
+        field = self.fields["pupil"]
+        field.lookup = lookup
+        # A callable: the list is built (once, on the lookup) when a row is rendered.
+        field.choices = lambda: lookup.choices
+        self._lookup = lookup
 
     def clean_pupil(self):
-        pk = self.cleaned_data["pupil"]
-        if pk not in self._pupils:
+        pupil = self._lookup.get(self.cleaned_data["pupil"])
+        if pupil is None:
             raise ValidationError(_("Kies een leerling van deze school."))
-        return self._pupils[pk]
+        return pupil
 
 
 class BaseSignalPupilFormSet(forms.BaseFormSet):
@@ -203,9 +273,9 @@ SignalPupilFormSet = forms.formset_factory(
 
 
 def pupil_formset(user, school, data=None) -> BaseSignalPupilFormSet:
-    choices, pupils = pupil_choices(user, school)
-    return SignalPupilFormSet(data, prefix="leerlingen",
-                              form_kwargs={"choices": choices, "pupils": pupils})
+    prefix = "leerlingen"
+    lookup = PupilLookup(user, school, data, prefix=prefix)
+    return SignalPupilFormSet(data, prefix=prefix, form_kwargs={"lookup": lookup})
 
 
 class SignalCorrectForm(HiddenFieldErrorsMixin, forms.Form):

@@ -9,19 +9,19 @@ from __future__ import annotations
 import logging
 import os
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from cases.services import ServiceError
 from notifications.models import Kind
-from notifications.services import notify
+from notifications.services import notify_role_holders, role_holders
 from schools.access import has_school_perm
-from schools.models import Membership, School
+from schools.models import School
 from schools.roles import Role
 
 from .models import (SOURCES_NEEDING_DETAIL, Category, PupilRole, Signal, SignalAttachment,
@@ -132,10 +132,11 @@ def _create(*, actor, school, observed_on, category, source, source_detail, fact
                     acute_danger=acute_danger, staff_suspect=staff_suspect)
     signal._history_user, signal._change_reason = actor, "signaal vastgelegd"
     signal.save()
-    for pupil, role in pupils:
-        link = SignalPupil(signal=signal, pupil=pupil, role=role)
+    links = [SignalPupil(signal=signal, pupil=pupil, role=role) for pupil, role in pupils]
+    for link in links:
         link._history_user = actor
-        link.save()
+    # Two queries for all pupils; a history row per link as ``save()`` writes it.
+    bulk_create_with_history(links, SignalPupil, default_user=actor)
     version = SignalVersion(signal=signal, number=1, facts=facts.strip(),
                             child_words=child_words.strip(),
                             interpretation=interpretation.strip(), author=actor)
@@ -151,14 +152,16 @@ def _create(*, actor, school, observed_on, category, source, source_detail, fact
     return signal
 
 
-def _active_users(*, role: str, school: School | None = None, board_id: int | None = None):
-    memberships = Membership.objects.active().filter(role=role, user__is_active=True)
-    if school is not None:
-        memberships = memberships.filter(school=school)
-    else:
-        memberships = memberships.filter(school__isnull=True, board_id=board_id)
-    return list(get_user_model().objects.filter(
-        pk__in=memberships.values("user_id")).order_by("pk"))
+def _recipient_roles(signal: Signal) -> dict[str, list[str]]:
+    """Per notification kind, the roles at the signal's school (or its board) that are told."""
+    if signal.staff_suspect:
+        # A suspected staff member (domain.md §6, R25) skips the school entirely.
+        return {Kind.ACUTE if signal.acute_danger else Kind.NEW_SIGNAL: [Role.BESTUUR]}
+    result = {Kind.NEW_SIGNAL: [Role.IB, Role.VC]}
+    if signal.acute_danger:
+        # R5: the directeur is informed of acute danger.
+        result[Kind.ACUTE] = [Role.DIRECTEUR]
+    return result
 
 
 def signal_recipients(signal: Signal) -> dict[str, list]:
@@ -167,32 +170,20 @@ def signal_recipients(signal: Signal) -> dict[str, list]:
     A suspected staff member (domain.md §6, R25) skips the school entirely: the board hears
     of it, the school's IB'er, veiligheidscoördinator and directeur do not.
     """
-    school = signal.school
-    result: dict[str, list] = {}
-    if signal.staff_suspect:
-        board = _active_users(role=Role.BESTUUR, board_id=school.board_id)
-        kind = Kind.ACUTE if signal.acute_danger else Kind.NEW_SIGNAL
-        result[kind] = board
-    else:
-        leads = _active_users(role=Role.IB, school=school) + _active_users(role=Role.VC,
-                                                                           school=school)
-        result[Kind.NEW_SIGNAL] = leads
-        if signal.acute_danger:
-            # R5: the directeur is informed of acute danger.
-            result[Kind.ACUTE] = _active_users(role=Role.DIRECTEUR, school=school)
-    for kind, users in result.items():
-        unique = {u.pk: u for u in users if u.pk != signal.recorded_by_id}
-        result[kind] = list(unique.values())
-    return result
+    return {kind: [user for user, _digest in role_holders(
+                signal.school, roles, exclude_user_id=signal.recorded_by_id)]
+            for kind, roles in _recipient_roles(signal).items()}
 
 
 def _notify_new_signal(signal: Signal) -> None:
     # The board starts its own route from its overview (domain.md §6).
     url = reverse("specialroutes:staff_overview" if signal.staff_suspect else "signals:detail",
                   args=None if signal.staff_suspect else [signal.pk])
-    for kind, users in signal_recipients(signal).items():
-        if users:
-            notify(users=users, kind=kind, url=url, school=signal.school, obj=signal)
+    for kind, roles in _recipient_roles(signal).items():
+        # The recipients as ``signal_recipients`` finds them, in one query per kind that
+        # is also notify's role check and reads the mail preferences.
+        notify_role_holders(school=signal.school, roles=roles, kind=kind, url=url, obj=signal,
+                            exclude_user_id=signal.recorded_by_id)
 
 
 def can_correct(user, signal: Signal) -> bool:

@@ -7,14 +7,14 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from cases.services import ServiceError
-from notifications.models import Kind, Notification
+from notifications.models import Kind, MailFrequency, MailPreference, Notification
 from schools.roles import Role
-from signals.models import (Category, PupilRole, Signal, SignalAttachment, SignalVersion,
-                            Source)
+from signals.models import (Category, PupilRole, Signal, SignalAttachment, SignalPupil,
+                            SignalVersion, Source)
 from signals.services import (VersionConflict, signal_acknowledge, signal_correct,
                               signal_recipients)
 from signals.validators import MAX_ATTACHMENT_SIZE
-from tests.factories import PupilFactory, staff
+from tests.factories import MembershipFactory, PupilFactory, staff
 
 from .helpers import EXE, FACTS, PDF, PNG, upload
 
@@ -220,6 +220,79 @@ def test_ended_membership_gets_no_notification(make_signal, teacher, ib):
     membership.save()
     signal = make_signal(teacher)
     assert signal_recipients(signal)[Kind.NEW_SIGNAL] == []
+
+
+def test_recipients_are_the_schools_active_leads_once_each_ib_first(make_signal, teacher,
+                                                                     school, other_ib):
+    """IB'ers by id, then the veiligheidscoördinatoren who are not also IB'er, by id. Not:
+    a switched-off account, a role not yet in force, a lead of another school."""
+    vc = staff(Role.VC, school, username="vc_eerst")
+    ib = staff(Role.IB, school, username="ib")
+    both = staff(Role.VC, school, username="vc_en_ib")
+    MembershipFactory(user=both, school=school, role=Role.IB)
+    ib2 = staff(Role.IB, school, username="ib2")
+    staff(Role.IB, school, username="uitgeschakeld", is_active=False)
+    future = staff(Role.VC, school, username="per_volgende_maand")
+    future.memberships.update(starts_on=timezone.localdate() + datetime.timedelta(days=30))
+    staff(Role.DIRECTEUR, school)
+
+    signal = make_signal(teacher)
+
+    assert signal_recipients(signal) == {Kind.NEW_SIGNAL: [ib, both, ib2, vc]}
+
+
+def test_fan_out_is_one_query_and_an_insert(make_signal, teacher, ib, vc, school, mailoutbox,
+                                           django_capture_on_commit_callbacks,
+                                           django_assert_num_queries):
+    """The recipients, their role check and their mail preferences in one query; a digest
+    user gets the notification without an e-mail."""
+    MailPreference.objects.create(user=vc, frequency=MailFrequency.DAILY)
+    with django_capture_on_commit_callbacks() as callbacks:
+        signal = make_signal(teacher)
+    with django_assert_num_queries(2):
+        with django_capture_on_commit_callbacks(execute=True):  # the e-mails
+            callbacks[0]()
+
+    rows = {n.user_id: n for n in Notification.objects.filter(object_id=signal.pk)}
+    assert set(rows) == {ib.pk, vc.pk}
+    assert rows[vc.pk].digest_pending and not rows[ib.pk].digest_pending
+    assert [m.to for m in mailoutbox] == [[ib.email]]
+
+
+def test_acute_staff_suspect_reaches_active_board_members_of_the_board_only(
+        make_signal, teacher, bestuur, school, django_capture_on_commit_callbacks):
+    staff(Role.BESTUUR, board=school.board, username="oud_bestuurder", is_active=False)
+    staff(Role.BESTUUR, username="ander_bestuur")
+    staff(Role.IB, school)
+    with django_capture_on_commit_callbacks(execute=True):
+        signal = make_signal(teacher, staff_suspect=True, acute_danger=True)
+    assert signal_recipients(signal) == {Kind.ACUTE: [bestuur]}
+    assert list(Notification.objects.values_list("user", "kind")) == [(bestuur.pk, Kind.ACUTE)]
+
+
+def test_pupil_links_get_history_rows_by_the_recorder(make_signal, teacher, school, pupil):
+    others = [PupilFactory(school=school) for _ in range(2)]
+    signal = make_signal(teacher, pupils=[(pupil, PupilRole.CONCERNED)]
+                         + [(p, PupilRole.WITNESS) for p in others])
+    history = SignalPupil.history.filter(signal_id=signal.pk)
+    assert sorted(history.values_list("id", "pupil_id", "role", "history_type",
+                                      "history_user_id", "history_change_reason")) == sorted(
+        (link.pk, link.pupil_id, link.role, "+", teacher.pk, None)
+        for link in signal.pupil_links.all())
+
+
+def test_record_queries_do_not_grow_with_pupils(make_signal, teacher, school):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(n):
+        pupils = [(PupilFactory(school=school), PupilRole.CONCERNED) for _ in range(n)]
+        with CaptureQueriesContext(connection) as ctx:
+            make_signal(teacher, pupils=pupils)
+        return len(ctx)
+
+    count(1)  # warm-up: the recorder's roles and the role permissions cache
+    assert count(1) == count(5)
 
 
 # --- corrections ----------------------------------------------------------------------------

@@ -176,6 +176,47 @@ def test_honour_category_and_staff_suspect_show_notices(verified_client, teacher
     assert "Informeer zelf direct het bevoegd gezag" in html  # detail page, for the recorder
 
 
+def test_any_current_pupil_of_the_school_may_be_chosen(verified_client, teacher, school,
+                                                       pupil, pupil2):
+    # The form offers every current pupil of the school, own class or not.
+    other_class = SchoolClassFactory(school=school, name="groep 8b")
+    elsewhere = PupilFactory(school=school, school_class=other_class)
+    teacher.memberships.get().classes.add(pupil.school_class)
+    data = form_data([(elsewhere, PupilRole.CONCERNED), (pupil2, PupilRole.WITNESS)])
+    response = _login(verified_client, teacher).post(CREATE, data)
+    assert response.status_code == 302
+    assert set(Signal.objects.get().pupils.all()) == {elsewhere, pupil2}
+
+
+@pytest.mark.parametrize("value", ["left", "other", "zero", "padded", "spaced", "text",
+                                   "negative", "huge", "enormous", "unknown"])
+def test_pupil_the_form_does_not_offer_is_refused(verified_client, teacher, school, pupil,
+                                                  other_pupil, value):
+    left = PupilFactory(school=school, first_name="Vertrokken",
+                        left_on=timezone.localdate())
+    submitted = {"left": str(left.pk), "other": str(other_pupil.pk), "zero": "0",
+                 "padded": f"0{pupil.pk}", "spaced": f" {pupil.pk}", "text": "Noor",
+                 "negative": f"-{pupil.pk}", "huge": "9" * 30, "enormous": "9" * 5000,
+                 "unknown": str(other_pupil.pk + 1000)}[value]
+    data = form_data([(submitted, PupilRole.CONCERNED)])
+    response = _login(verified_client, teacher).post(CREATE, data)
+    _assert_refused_and_kept(response, "Kies een leerling van deze school.")
+    # The refused form is shown again with the school's current pupils to choose from.
+    html = response.content.decode()
+    assert f'<option value="{pupil.pk}">Noor Jansen</option>' in html
+    assert "Vertrokken" not in html and "Fleur" not in html
+
+
+def test_refused_post_keeps_the_chosen_pupils_selected(verified_client, teacher, pupil,
+                                                       pupil2):
+    data = form_data([(pupil, PupilRole.CONCERNED), (pupil2, PupilRole.WITNESS)], facts="")
+    response = _login(verified_client, teacher).post(CREATE, data)
+    html = response.content.decode()
+    assert response.status_code == 200 and not Signal.objects.exists()
+    assert f'value="{pupil.pk}" selected' in html
+    assert f'value="{pupil2.pk}" selected' in html
+
+
 def test_user_at_two_schools_chooses_the_school_first(verified_client, teacher, school,
                                                       other_school, pupil, other_pupil):
     MembershipFactory(user=teacher, school=other_school, role=Role.LEERKRACHT)
@@ -535,6 +576,33 @@ def test_list_query_count_is_constant(verified_client, make_signal, teacher, ib,
         return counts
 
     assert count(1) == count(24)
+
+
+@pytest.mark.parametrize("rows", [1, 5])
+def test_record_post_query_budget(verified_client, teacher, school, ib, vc, rows,
+                                  django_assert_max_num_queries,
+                                  django_capture_on_commit_callbacks):
+    """Recording a signal, notifications and e-mails to the IB'er and VC included. Session,
+    user, OTP device, roles, school, the chosen pupils (one query for all rows, not the
+    school's pupil list), the signal with its version and pupil links (each with history, the
+    links together whatever their number), then one query for the recipients with their mail
+    preferences and the notifications insert. The count does not grow with the rows."""
+    pupils = [PupilFactory(school=school) for _ in range(rows + 1)]
+    client = _login(verified_client, teacher)
+    client.get(CREATE)  # warm-up: the role permissions cache
+    data = form_data([(pupils[0], PupilRole.CONCERNED)]
+                     + [(p, PupilRole.WITNESS) for p in pupils[1:rows]], total=5)
+    with django_assert_max_num_queries(16):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(CREATE, data)
+    assert response.status_code == 302
+    signal = Signal.objects.get()
+    assert signal.pupil_links.count() == rows
+    assert set(signal.pupil_links.model.history.filter(signal_id=signal.pk)
+               .values_list("pupil_id", "history_user_id", "history_type")) == {
+        (p.pk, teacher.pk, "+") for p in pupils[:rows]}
+    from notifications.models import Notification
+    assert set(Notification.objects.values_list("user", flat=True)) == {ib.pk, vc.pk}
 
 
 def test_my_signals_pages_without_losing_rows(verified_client, make_signal, teacher):
