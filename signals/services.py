@@ -135,7 +135,8 @@ def _create(*, actor, school, observed_on, category, source, source_detail, fact
     links = [SignalPupil(signal=signal, pupil=pupil, role=role) for pupil, role in pupils]
     for link in links:
         link._history_user = actor
-    # Two queries for all pupils; a history row per link as ``save()`` writes it.
+    # Two queries for all pupils; a history row per link as ``save()`` writes it. (No
+    # post_save for bulk rows: the content tokens changed with the new signal's own save.)
     bulk_create_with_history(links, SignalPupil, default_user=actor)
     version = SignalVersion(signal=signal, number=1, facts=facts.strip(),
                             child_words=child_words.strip(),

@@ -381,3 +381,26 @@ def test_step5_answers_rebuild_the_cached_case_page(verified_client, ib, case, b
                               meldcode_version="2025")
     _get(verified_client, url)
     assert builds["case-page"] == 2
+
+
+def test_a_signal_recorded_through_the_form_reaches_the_cached_ib_dashboard(
+        verified_client, teacher, ib, school, builds):
+    import datetime
+
+    pupil = create_pupil(school, first_name="Ravi", last_name="Oosterbroek")
+    verified_client.force_login(ib)
+    url = reverse("core:dashboard")
+    assert "Oosterbroek" not in _get(verified_client, url)
+    _get(verified_client, url)
+    assert builds["dashboard"] == 1
+    verified_client.force_login(teacher)
+    response = verified_client.post(reverse("signals:create"), {
+        "observed_on": datetime.date.today().isoformat(),
+        "facts": "Kwam zonder jas en zonder eten.", "child_words": "", "interpretation": "",
+        "source": "eigen_waarneming", "source_detail": "", "category": "verwaarlozing",
+        "leerlingen-TOTAL_FORMS": "1", "leerlingen-INITIAL_FORMS": "0",
+        "leerlingen-MIN_NUM_FORMS": "0", "leerlingen-MAX_NUM_FORMS": "1000",
+        "leerlingen-0-pupil": str(pupil.pk), "leerlingen-0-role": "betrokken"})
+    assert response.status_code == 302
+    verified_client.force_login(ib)
+    assert "Oosterbroek" in _get(verified_client, url)
