@@ -354,7 +354,14 @@ def report(args, full: dict, tenth: dict | None, load: dict[str, list]) -> str:
              f"Command: `{' '.join([Path(sys.executable).name, 'bench/region.py', *sys.argv[1:]])}`"
              f" — wrk -t2 -c{args.concurrency}, {args.rounds} rounds x {args.duration} s per "
              f"page (round-robin, after a {args.warmup} s warm-up round), gunicorn gthread "
-             f"{args.workers} workers x {args.threads} threads.", ""]
+             f"{args.workers} workers x {args.threads} threads.", "",
+             "Fragment cache (`core.fragments`): "
+             + ("**off** (`MELDCODE_FRAGMENT_CACHE=0`): every request renders its page."
+                if os.environ.get("MELDCODE_FRAGMENT_CACHE", "1").lower() in ("0", "false", "off")
+                else "**on** (the default): after each worker's first request per user and "
+                     "page, pages come from process memory until their content changes (the "
+                     "signal POST changes its school's token, so the other pages are measured "
+                     "in turn, not during it)."), ""]
     if load:
         floor = load.get("floor")
         floor_rps = (sum(r["requests"] for r in floor) / sum(r["duration_us"] for r in floor)

@@ -8,6 +8,7 @@ the user may not take on a case they can see). Writes go through ``cases.workflo
 
 from __future__ import annotations
 
+import functools
 from types import SimpleNamespace
 
 from django.apps import apps
@@ -486,8 +487,6 @@ def _case_content(case: Case) -> str:
 
 def _detail_context(request, case: Case, perms: set[str], bound: dict | None) -> dict:
     user = request.user
-    case_content = fragments.cached("case-content", lambda: fragments.case_scope(case),
-                                    lambda: _case_content(case))
     action_forms = _detail_forms(case, perms, bound)
     forward_target = FORWARD[Step(case.step)] if case.is_open else None
     forward_blockers = (blocking_reasons(case, forward_target, user, perms=perms)
@@ -497,7 +496,6 @@ def _detail_context(request, case: Case, perms: set[str], bound: dict | None) ->
         "perms": perms,
         "show_access_log": "view_access_log" in perms,
         "steps": _step_bar(case),
-        "case_content": case_content,
         "record_actions": _record_actions(case, perms),
         "forward_target": forward_target,
         "forward_label": _step_name(forward_target) if forward_target else "",
@@ -518,22 +516,24 @@ def _render_detail(request, case: Case, perms: set[str] | None = None, *,
     siblings = sibling_cases(case, cases_visible_to(user))
     siblings_html = (render_to_string("cases/_case_siblings.html", {"siblings": siblings},
                                       request=request) if siblings else "")
+    scope = functools.cache(lambda: fragments.case_scope(case, hour=True))  # one query
+    # The signals and records: the same for every viewer, kept once per case.
+    case_content = fragments.cached("case-content", scope, lambda: _case_content(case))
     if bound:
         page = render_to_string("cases/_case_page.html", {
-            **_detail_context(request, case, perms, bound), "siblings_html": siblings_html},
-            request=request)
+            **_detail_context(request, case, perms, bound), "siblings_html": siblings_html,
+            "case_content": case_content}, request=request)
     else:
         def build():
             context = _detail_context(request, case, perms or case_permissions(user, case),
                                       None)
             return fragments.render_with_placeholders(
-                "cases/_case_page.html", context, request, slots=("siblings_html",))
+                "cases/_case_page.html", context, request,
+                slots=("siblings_html", "case_content"))
 
         page = fragments.fill(
-            fragments.cached("case-page", lambda: (fragments.viewer(user),
-                                                   *fragments.case_scope(case, hour=True)),
-                             build),
-            request, siblings_html=siblings_html)
+            fragments.cached("case-page", lambda: (fragments.viewer(user), *scope()), build),
+            request, siblings_html=siblings_html, case_content=case_content)
     return render(request, "cases/case_detail.html", {"case": case, "page": page},
                   status=status)
 

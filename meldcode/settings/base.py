@@ -192,7 +192,8 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "meldcode-fragments",
         "TIMEOUT": 600,
-        "OPTIONS": {"MAX_ENTRIES": 2000},
+        # A case page is 20-60 kB: about 50 MB per worker at most.
+        "OPTIONS": {"MAX_ENTRIES": 1000},
     },
 }
 # Serve fragments from that cache, keyed on content tokens (core.versions); off = always render.
