@@ -175,21 +175,34 @@ def case_list(request):
         now = timezone.now()
         for case in page:
             case.days_in_step = (now - case.step_entered_at).days
-        html = render_to_string("cases/_case_list_results.html", {"page": page},
-                                request=request)
-        return html, listed_rows(page)
+        return page
 
-    # Keyed on the cleaned filters and the page asked for (hashed: no pupil name in a key).
-    filters = (status, data.get("step"), data.get("q") or "", request.GET.get("pagina"),
-               tuple(sorted(request.GET.lists())), request.method)
-    results, listed = fragments.cached(
-        "case-list", lambda: (filters, *fragments.school_scope(request.user, hour=True)), build)
+    filtered = bool(request.session.get(CASE_FILTER_SESSION_KEY) or request.GET)
+
+    def context(page):
+        return {"form": form, "page": page, "status": status, "filtered": filtered,
+                "can_open": bool(school_ids_with_perm(request.user, "cases.open_case"))}
+
+    if form.is_bound and form.errors:  # a refused search: shown fresh, with what was typed
+        page = build()
+        body = render_to_string("cases/_case_list_page.html", context(page), request=request)
+        listed = listed_rows(page)
+    else:
+        def build_page():
+            page = build()
+            return (fragments.render_with_placeholders("cases/_case_list_page.html",
+                                                       context(page), request),
+                    listed_rows(page))
+
+        # Keyed on the filters and the page asked for (hashed: no pupil name in a key).
+        filters = (status, data.get("step"), data.get("q") or "", request.GET.get("pagina"),
+                   tuple(sorted(request.GET.lists())), filtered)
+        cached_body, listed = fragments.cached(
+            "case-list", lambda: (filters, *fragments.school_scope(request.user, hour=True)),
+            build_page)
+        body = fragments.fill(cached_body, request)
     log_listed_rows(user=request.user, rows=listed)
-    return render(request, "cases/case_list.html", {
-        "form": form, "results": results, "status": status,
-        "filtered": bool(request.session.get(CASE_FILTER_SESSION_KEY) or request.GET),
-        "can_open": bool(school_ids_with_perm(request.user, "cases.open_case")),
-    })
+    return render(request, "cases/case_list.html", {"body": body})
 
 
 # --- Open a case -------------------------------------------------------------------------

@@ -404,3 +404,28 @@ def test_a_signal_recorded_through_the_form_reaches_the_cached_ib_dashboard(
     assert response.status_code == 302
     verified_client.force_login(ib)
     assert "Oosterbroek" in _get(verified_client, url)
+
+
+def test_the_search_form_on_a_cached_case_list_carries_a_working_csrf_token(ib, make_case,
+                                                                            builds):
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    first, second = make_case(), make_case()
+    client = Client(enforce_csrf_checks=True)
+    device, _ = TOTPDevice.objects.get_or_create(user=ib, name="default",
+                                                 defaults={"confirmed": True})
+    client.force_login(ib)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    url = reverse("cases:list")
+    _get(client, url)
+    page = _get(client, url)
+    assert builds["case-list"] == 1 and "meldcode-slot-" not in page
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    response = client.post(url, {"csrfmiddlewaretoken": token, "q": second.pupil.last_name,
+                                 "status": "open"})
+    assert response.status_code == 302
+    page = _get(client, url)
+    assert f">{second.number}<" in page and f">{first.number}<" not in page
