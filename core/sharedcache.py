@@ -1,0 +1,76 @@
+"""Per-user facts kept in the shared cache across requests, dropped at once when they change.
+
+Used for what every signed-in request otherwise reads from the database: a user's roles
+(``schools.access``), whether the session's 2FA device still exists and is confirmed
+(``core.middleware.CachedOTPMiddleware``) and the unread-notification count. Some of these
+grant access, so a change made in any process must end the cached value at the next request
+of every process. Hence:
+
+* Only with a cache all processes share (``MELDCODE_SHARED_CACHE``, set when
+  ``REDIS_CACHE_URL`` is). With the per-process memory cache nothing is cached here and every
+  request reads the database, as before.
+* Each entry carries the token of its key's generation. ``invalidate`` replaces the token
+  (right away and again after the transaction commits), so a value computed from rows read
+  before a concurrent change was committed is never served after that change: it was stored
+  under the old token, or computed after the new token, thus after the commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+
+def enabled() -> bool:
+    return bool(getattr(settings, "MELDCODE_SHARED_CACHE", False))
+
+
+def _keys(name: str, ident) -> tuple[str, str]:
+    return f"meldcode:{name}:token:{ident}", f"meldcode:{name}:value:{ident}"
+
+
+def get_or_compute(name: str, ident, compute: Callable[[], Any], ttl: int,
+                   valid: Callable[[Any], bool] = lambda value: True) -> Any:
+    """``compute()``, from the cache while no ``invalidate(name, ident)`` came in between.
+
+    ``valid`` may refuse a cached value (for instance one computed on another day).
+    Without a shared cache: always ``compute()``.
+    """
+    if not enabled():
+        return compute()
+    token_key, value_key = _keys(name, ident)
+    found = cache.get_many([token_key, value_key])
+    token = found.get(token_key)
+    if token is None:
+        cache.add(token_key, uuid.uuid4().hex, None)
+        token = cache.get(token_key)
+        if token is None:  # the cache keeps nothing: do not cache either
+            return compute()
+    entry = found.get(value_key)
+    if entry is not None and entry[0] == token and valid(entry[1]):
+        return entry[1]
+    value = compute()
+    cache.set(value_key, (token, value), ttl)
+    return value
+
+
+def invalidate(name: str, ident) -> None:
+    """End the cached value of ``name``/``ident`` in every process (no-op without a shared
+    cache). Call it from the code that changes the underlying rows, inside or outside a
+    transaction."""
+    if not enabled():
+        return
+    token_key, _value_key = _keys(name, ident)
+
+    def renew():
+        cache.set(token_key, uuid.uuid4().hex, None)
+
+    renew()
+    # Again after the commit: a request that read the old rows in between stored its value
+    # under the token set just now.
+    transaction.on_commit(renew)
