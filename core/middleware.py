@@ -76,17 +76,31 @@ class CachedOTPMiddleware(OTPMiddleware):
     a shared cache it is django-otp's middleware unchanged.
     """
 
-    def _device_from_persistent_id(self, persistent_id: str):
+    def _verify_user_sync(self, request, user):
+        from django_otp import DEVICE_ID_SESSION_KEY
+
         from core import sharedcache
 
         if not sharedcache.enabled():
-            return super()._device_from_persistent_id(persistent_id)
-        persistent_id = self._normalize_persistent_id(persistent_id)
-        state = sharedcache.get_or_compute(OTP_DEVICE_CACHE, persistent_id,
-                                           lambda: _device_state(persistent_id), OTP_DEVICE_TTL)
-        if state is None:
-            return None
-        return _CachedDevice(persistent_id, *state)
+            return super()._verify_user_sync(request, user)
+        # As OTPMiddleware._verify_user_sync, with the device from the shared cache, read in
+        # one round trip with the user's other cached entries (roles, unread count).
+        self._init_user_fields(user)
+        if user.is_authenticated:
+            persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
+            if persistent_id:
+                persistent_id = self._normalize_persistent_id(persistent_id)
+            sharedcache.prefetch_for_user(
+                user, [(OTP_DEVICE_CACHE, persistent_id)] if persistent_id else [])
+            device = None
+            if persistent_id:
+                state = sharedcache.get_or_compute(
+                    OTP_DEVICE_CACHE, persistent_id, lambda: _device_state(persistent_id),
+                    OTP_DEVICE_TTL, holder=user)
+                if state is not None:
+                    device = _CachedDevice(persistent_id, *state)
+            user.otp_device = self._finalize_device(request, user, device)
+        return user
 
 
 def device_changed(sender, instance, **kwargs):

@@ -23,6 +23,6 @@ def unread_notifications(request):
         return sharedcache.get_or_compute(
             UNREAD_CACHE, user.pk,
             lambda: Notification.objects.filter(user=user, read_at__isnull=True).count(),
-            UNREAD_TTL)
+            UNREAD_TTL, holder=user)
 
     return {"notifications_unread": count}

@@ -38,6 +38,15 @@ UNREAD_CACHE = "unread-notifications"
 UNREAD_TTL = 600
 
 
+def _register():
+    from core import sharedcache
+
+    sharedcache.PER_USER.add(UNREAD_CACHE)  # read in the request's first round trip
+
+
+_register()
+
+
 def invalidate_unread(user_ids) -> None:
     """End the unread counts cached for the navigation (``context_processors``)."""
     from core import sharedcache

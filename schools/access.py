@@ -12,6 +12,7 @@ old in processes that do not share the cache.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group, Permission
@@ -61,10 +62,13 @@ def active_roles(user) -> list[ActiveRole]:
 
         _day, rows = sharedcache.get_or_compute(
             ROLES_CACHE, user.pk, compute, ROLES_TTL,
-            valid=lambda value: value[0] == today.isoformat())
+            valid=lambda value: value[0] == today.isoformat(), holder=user)
         cached = [ActiveRole(*row) for row in rows]
         user._meldcode_roles = cached
     return cached
+
+
+sharedcache.PER_USER.add(ROLES_CACHE)
 
 
 def invalidate_roles(user_id) -> None:
@@ -92,12 +96,13 @@ def _role_permissions() -> dict[str, frozenset[str]]:
 
 ROLE_PERMISSIONS_KEY = "meldcode:role-permissions:v1"
 ROLE_PERMISSIONS_TTL = 60
+sharedcache.PLAIN_KEYS.add(ROLE_PERMISSIONS_KEY)  # read with the user's entries
 
 
 def role_permissions(user) -> dict[str, frozenset[str]]:
     cached = getattr(user, "_meldcode_role_perms", None)
     if cached is None:
-        cached = cache.get(ROLE_PERMISSIONS_KEY)
+        cached = sharedcache.get(ROLE_PERMISSIONS_KEY, holder=user)
         if cached is None:
             cached = _role_permissions()
             cache.set(ROLE_PERMISSIONS_KEY, cached, ROLE_PERMISSIONS_TTL)
@@ -106,21 +111,32 @@ def role_permissions(user) -> dict[str, frozenset[str]]:
 
 
 PERMISSION_IDS_KEY = "meldcode:permission-ids:v1"
+# This process's copy of the table: (monotonic time it was read, table).
+_permission_ids_local: tuple[float, dict[str, int]] | None = None
 
 
 def permission_id(app_label: str, codename: str) -> int | None:
     """The id of a permission (cached like the role permissions), for filters on object
     permissions by id instead of a join with ``auth_permission``. ``None`` when unknown, which
-    matches no row: a stale cache can only deny."""
+    matches no row: a stale cache can only deny. So this process also keeps its own copy for
+    ``ROLE_PERMISSIONS_TTL`` seconds (no cache round trip per lookup; ids of permissions do not
+    change, a new permission is unknown at most that long)."""
+    global _permission_ids_local
+    local = _permission_ids_local
+    if local is not None and time.monotonic() - local[0] < ROLE_PERMISSIONS_TTL:
+        return local[1].get(f"{app_label}.{codename}")
     table = cache.get(PERMISSION_IDS_KEY)
     if table is None:
         table = {f"{app}.{code}": pk for pk, app, code in Permission.objects.values_list(
             "pk", "content_type__app_label", "codename")}
         cache.set(PERMISSION_IDS_KEY, table, ROLE_PERMISSIONS_TTL)
+    _permission_ids_local = (time.monotonic(), table)
     return table.get(f"{app_label}.{codename}")
 
 
 def clear_role_permissions_cache(**kwargs) -> None:
+    global _permission_ids_local
+    _permission_ids_local = None
     cache.delete_many([ROLE_PERMISSIONS_KEY, PERMISSION_IDS_KEY])
 
 

@@ -297,3 +297,38 @@ def test_deactivated_user_has_no_roles(shared_cache, school):
     assert active_roles(_fresh(user))
     type(user).objects.filter(pk=user.pk).update(is_active=False)
     assert active_roles(_fresh(user)) == []
+
+
+# --- one round trip ------------------------------------------------------------------------------
+
+def test_signed_in_request_reads_the_cache_twice(shared_cache, role_groups, verified_client,
+                                                 school):
+    """The session, then the user's roles, device, unread count and the role permissions in
+    one ``get_many`` (``sharedcache.prefetch_for_user``)."""
+    from django.core.cache import caches
+
+    from notifications.models import Notification
+
+    user = staff(Role.IB, school)
+    Notification.objects.create(user=user, kind="nieuw_signaal", url="/")
+    _verified(verified_client, user)
+    backend = caches["default"]
+    reads, depth = [], [0]
+
+    def counted(method):
+        def read(*args, **kwargs):
+            if not depth[0]:  # the memory cache's get_many calls get: count round trips
+                reads.append((method.__name__, args[0]))
+            depth[0] += 1
+            try:
+                return method(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+        return read
+
+    with mock.patch.object(backend, "get", counted(backend.get)), \
+            mock.patch.object(backend, "get_many", counted(backend.get_many)):
+        response = verified_client.get(SIGNAL_CREATE)
+    assert response.status_code == 200
+    assert b"notif-count" in response.content
+    assert [name for name, _key in reads] == ["get", "get_many"], reads
