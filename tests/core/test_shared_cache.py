@@ -69,7 +69,8 @@ def test_sessions_go_through_the_cache_only_when_it_is_shared():
         "('django.contrib.sessions.backends.cached_db', True)")
 
 
-def test_nothing_is_cached_without_a_shared_cache(db):
+def test_nothing_is_cached_without_a_shared_cache(db, settings):
+    settings.MELDCODE_SHARED_CACHE = False
     calls = []
     for _ in range(2):
         sharedcache.get_or_compute("t", 1, lambda: calls.append(1) or len(calls), 60)
@@ -119,6 +120,21 @@ def test_password_change_ends_other_sessions(shared_cache, verified_client, scho
     user.set_password("een-heel-nieuw-wachtwoord-123")
     user.save()
     assert verified_client.get(DASHBOARD).status_code == 302
+
+
+def test_cached_session_ends_with_its_database_row(shared_cache, verified_client, school,
+                                                  settings):
+    """The cache keeps a session only as long as its idle timeout, like the row's expiry."""
+    from django.contrib.sessions.models import Session
+
+    settings.SESSION_COOKIE_AGE = 1800
+    user = staff(Role.IB, school)
+    verified_client.force_login(user)
+    assert verified_client.get(DASHBOARD).status_code == 200
+    Session.objects.update(expire_date=timezone.now() - timedelta(minutes=1))
+    real_time = __import__("time").time
+    with mock.patch("time.time", return_value=real_time() + 31 * 60):
+        assert verified_client.get(DASHBOARD).status_code == 302
 
 
 def test_session_is_read_from_the_cache(shared_cache, verified_client, school):
