@@ -6,9 +6,9 @@ Used for what every signed-in request otherwise reads from the database: a user'
 grant access, so a change made in any process must end the cached value at the next request
 of every process. Hence:
 
-* Only with a cache all processes share (``MELDCODE_SHARED_CACHE``, set when
-  ``REDIS_CACHE_URL`` is). With the per-process memory cache nothing is cached here and every
-  request reads the database, as before.
+* Only with a cache all processes share (``MELDCODE_SHARED_CACHE``: the default cache is
+  not the per-process memory cache, i.e. Redis through ``REDIS_CACHE_URL``). With the memory
+  cache nothing is cached here and every request reads the database, as before.
 * Each entry carries the token of its key's generation. ``invalidate`` replaces the token
   (right away and again after the transaction commits), so a value computed from rows read
   before a concurrent change was committed is never served after that change: it was stored

@@ -192,7 +192,8 @@ CACHES = {"default": env.cache("REDIS_CACHE_URL", default="locmemcache://meldcod
 # Whether every process sees the same cache: only then may it hold what a change made in
 # another process must end at once (sessions, roles, 2FA devices, unread counts; see
 # ``core.sharedcache``). Tests switch it on with the memory cache (one process).
-MELDCODE_SHARED_CACHE = bool(env.str("REDIS_CACHE_URL", default=""))
+MELDCODE_SHARED_CACHE = CACHES["default"]["BACKEND"] not in (
+    "django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache")
 if MELDCODE_SHARED_CACHE:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 

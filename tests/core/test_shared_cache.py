@@ -67,6 +67,8 @@ def test_sessions_go_through_the_cache_only_when_it_is_shared():
         "('django.contrib.sessions.backends.db', False)")
     assert _setting_in_subprocess({"REDIS_CACHE_URL": "redis://127.0.0.1:6379/1"}, expr) == (
         "('django.contrib.sessions.backends.cached_db', True)")
+    assert _setting_in_subprocess({"REDIS_CACHE_URL": "locmemcache://x"}, expr) == (
+        "('django.contrib.sessions.backends.db', False)")
 
 
 def test_nothing_is_cached_without_a_shared_cache(db, settings):
