@@ -3,6 +3,8 @@ import time
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+from django_otp.middleware import OTPMiddleware
 
 
 class RequireTwoFactorMiddleware:
@@ -33,6 +35,79 @@ class RequireTwoFactorMiddleware:
                 return redirect(f"{reverse('two_factor:login')}")
             return redirect("two_factor:setup")
         return self.get_response(request)
+
+
+OTP_DEVICE_CACHE = "otp-device"
+OTP_DEVICE_TTL = 600
+
+
+def _device_state(persistent_id: str):
+    from django_otp.models import Device
+
+    device = Device.from_persistent_id(persistent_id)
+    return None if device is None else (device.user_id, bool(device.confirmed))
+
+
+class _CachedDevice(SimpleLazyObject):
+    """The session's 2FA device as far as ``OTPMiddleware`` checks it (owner, confirmed) from
+    the shared cache; anything else about it loads the device from the database."""
+
+    def __init__(self, persistent_id: str, user_id: int, confirmed: bool):
+        from django_otp.models import Device
+
+        def load():
+            device = Device.from_persistent_id(persistent_id)
+            if device is None:
+                raise Device.DoesNotExist(persistent_id)
+            return device
+
+        super().__init__(load)
+        self.__dict__["user_id"] = user_id
+        self.__dict__["confirmed"] = confirmed
+
+
+class CachedOTPMiddleware(OTPMiddleware):
+    """django-otp's ``OTPMiddleware`` without its device query on every request.
+
+    With a shared cache the device's owner and confirmed state are kept there, keyed on its
+    persistent id and ended by every save or delete of a device (``device_changed``, connected
+    for every device model in ``CoreConfig.ready``): a deleted or unconfirmed device ends the
+    session's verification at the next request in every process, as with the query. Without
+    a shared cache it is django-otp's middleware unchanged.
+    """
+
+    def _verify_user_sync(self, request, user):
+        from django_otp import DEVICE_ID_SESSION_KEY
+
+        from core import sharedcache
+
+        if not sharedcache.enabled():
+            return super()._verify_user_sync(request, user)
+        # As OTPMiddleware._verify_user_sync, with the device from the shared cache, read in
+        # one round trip with the user's other cached entries (roles, unread count).
+        self._init_user_fields(user)
+        if user.is_authenticated:
+            persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
+            if persistent_id:
+                persistent_id = self._normalize_persistent_id(persistent_id)
+            sharedcache.prefetch_for_user(
+                user, [(OTP_DEVICE_CACHE, persistent_id)] if persistent_id else [])
+            device = None
+            if persistent_id:
+                state = sharedcache.get_or_compute(
+                    OTP_DEVICE_CACHE, persistent_id, lambda: _device_state(persistent_id),
+                    OTP_DEVICE_TTL, holder=user)
+                if state is not None:
+                    device = _CachedDevice(persistent_id, *state)
+            user.otp_device = self._finalize_device(request, user, device)
+        return user
+
+
+def device_changed(sender, instance, **kwargs):
+    from core import sharedcache
+
+    if instance.pk is not None:
+        sharedcache.invalidate(OTP_DEVICE_CACHE, instance.persistent_id)
 
 
 class SecurityHeadersMiddleware:

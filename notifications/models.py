@@ -34,6 +34,61 @@ class Kind(models.TextChoices):
     ACCESS_REQUEST = "inzageverzoek", _("De termijn van een inzageverzoek loopt af.")
 
 
+UNREAD_CACHE = "unread-notifications"
+UNREAD_TTL = 600
+
+
+def _register():
+    from core import sharedcache
+
+    sharedcache.PER_USER.add(UNREAD_CACHE)  # read in the request's first round trip
+
+
+_register()
+
+
+def invalidate_unread(user_ids) -> None:
+    """End the unread counts cached for the navigation (``context_processors``)."""
+    from core import sharedcache
+
+    for user_id in set(user_ids):
+        sharedcache.invalidate(UNREAD_CACHE, user_id)
+
+
+class NotificationQuerySet(models.QuerySet):
+    """Bulk writes send no signals: they end the users' cached unread counts themselves."""
+
+    def _user_ids(self):
+        from core import sharedcache
+
+        return set(self.values_list("user_id", flat=True)) if sharedcache.enabled() else set()
+
+    def update(self, **kwargs):
+        affected = set()
+        if {"read_at", "user", "user_id"} & kwargs.keys():
+            affected = self._user_ids()
+            if "user" in kwargs:
+                affected.add(getattr(kwargs["user"], "pk", kwargs["user"]))
+            if "user_id" in kwargs:
+                affected.add(kwargs["user_id"])
+        count = super().update(**kwargs)
+        invalidate_unread(affected)
+        return count
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = super().bulk_create(objs, *args, **kwargs)
+        invalidate_unread(obj.user_id for obj in objs)
+        return objs
+
+    def _raw_delete(self, using):
+        affected = self._user_ids()
+        count = super()._raw_delete(using)
+        invalidate_unread(affected)
+        return count
+
+    _raw_delete.alters_data = True
+
+
 class Notification(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="notifications")
@@ -49,6 +104,8 @@ class Notification(models.Model):
     # Waiting for the user's daily digest e-mail (``MailPreference.DAILY``).
     digest_pending = models.BooleanField(default=False)
 
+    objects = NotificationQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "-created_at"]),
@@ -60,6 +117,18 @@ class Notification(models.Model):
     @property
     def text(self):
         return self.get_kind_display()
+
+
+def _notification_changed(sender, instance, **kwargs):
+    invalidate_unread([instance.user_id])
+
+
+# Deletes (a user's or a school's included) go through these too: a receiver stops Django's
+# fast bulk delete of notifications, so each deleted row is signalled.
+models.signals.post_save.connect(_notification_changed, sender=Notification,
+                                 dispatch_uid="notifications.unread_saved")
+models.signals.post_delete.connect(_notification_changed, sender=Notification,
+                                   dispatch_uid="notifications.unread_deleted")
 
 
 class MailFrequency(models.TextChoices):

@@ -2,7 +2,8 @@
 
 Permissions are scoped: a role held at school A gives nothing at school B. Nothing here
 consults ``is_superuser``: a technical administrator reads no case content through the app.
-A user's roles are read once per request (one query, cached on the user object). What each
+A user's roles are read once per request (one query, cached on the user object; with a
+shared cache across requests too, see ``active_roles``). What each
 role may do (the role groups' permissions) changes only when a beheerder edits a group, so it
 is kept in Django's cache for all requests, dropped on every change of a group, its
 permissions or a permission (``_invalidate``), and at most ``ROLE_PERMISSIONS_TTL`` seconds
@@ -11,11 +12,15 @@ old in processes that do not share the cache.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
+
+from core import sharedcache
 
 from .models import Membership
 from .roles import CASE_READING_ROLES, GROUP_NAMES, Role
@@ -29,19 +34,55 @@ class ActiveRole:
     membership_id: int
 
 
+ROLES_CACHE = "roles"
+# Only a bound on memory: a change of a membership ends the cached roles at once
+# (``invalidate_roles``), the date ends them at midnight.
+ROLES_TTL = 600
+
+
 def active_roles(user) -> list[ActiveRole]:
-    """The user's memberships that are in force today."""
+    """The user's memberships that are in force today.
+
+    Read once per request (cached on the user object) and, with a shared cache, across
+    requests (``core.sharedcache``): keyed on the user, valid for the day it was read on and
+    ended by every save or delete of one of the user's memberships (signals below, and
+    ``MembershipQuerySet.update``/``bulk_create``).
+    """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     cached = getattr(user, "_meldcode_roles", None)
     if cached is None:
-        cached = [
-            ActiveRole(m.role, m.board_id, m.school_id, m.pk)
-            for m in Membership.objects.active().filter(user=user).only(
-                "role", "board_id", "school_id")
-        ]
+        today = timezone.localdate()
+
+        def compute():
+            return (today.isoformat(), tuple(
+                (m.role, m.board_id, m.school_id, m.pk)
+                for m in Membership.objects.active(on=today).filter(user=user).only(
+                    "role", "board_id", "school_id")))
+
+        _day, rows = sharedcache.get_or_compute(
+            ROLES_CACHE, user.pk, compute, ROLES_TTL,
+            valid=lambda value: value[0] == today.isoformat(), holder=user)
+        cached = [ActiveRole(*row) for row in rows]
         user._meldcode_roles = cached
     return cached
+
+
+sharedcache.PER_USER.add(ROLES_CACHE)
+
+
+def invalidate_roles(user_id) -> None:
+    """End the user's roles cached across requests, in every process."""
+    sharedcache.invalidate(ROLES_CACHE, user_id)
+
+
+def _membership_changed(sender, instance, **kwargs):
+    invalidate_roles(instance.user_id)
+
+
+post_save.connect(_membership_changed, sender=Membership, dispatch_uid="roles-membership-save")
+post_delete.connect(_membership_changed, sender=Membership,
+                    dispatch_uid="roles-membership-delete")
 
 
 def _role_permissions() -> dict[str, frozenset[str]]:
@@ -55,12 +96,13 @@ def _role_permissions() -> dict[str, frozenset[str]]:
 
 ROLE_PERMISSIONS_KEY = "meldcode:role-permissions:v1"
 ROLE_PERMISSIONS_TTL = 60
+sharedcache.PLAIN_KEYS.add(ROLE_PERMISSIONS_KEY)  # read with the user's entries
 
 
 def role_permissions(user) -> dict[str, frozenset[str]]:
     cached = getattr(user, "_meldcode_role_perms", None)
     if cached is None:
-        cached = cache.get(ROLE_PERMISSIONS_KEY)
+        cached = sharedcache.get(ROLE_PERMISSIONS_KEY, holder=user)
         if cached is None:
             cached = _role_permissions()
             cache.set(ROLE_PERMISSIONS_KEY, cached, ROLE_PERMISSIONS_TTL)
@@ -69,21 +111,32 @@ def role_permissions(user) -> dict[str, frozenset[str]]:
 
 
 PERMISSION_IDS_KEY = "meldcode:permission-ids:v1"
+# This process's copy of the table: (monotonic time it was read, table).
+_permission_ids_local: tuple[float, dict[str, int]] | None = None
 
 
 def permission_id(app_label: str, codename: str) -> int | None:
     """The id of a permission (cached like the role permissions), for filters on object
     permissions by id instead of a join with ``auth_permission``. ``None`` when unknown, which
-    matches no row: a stale cache can only deny."""
+    matches no row: a stale cache can only deny. So this process also keeps its own copy for
+    ``ROLE_PERMISSIONS_TTL`` seconds (no cache round trip per lookup; ids of permissions do not
+    change, a new permission is unknown at most that long)."""
+    global _permission_ids_local
+    local = _permission_ids_local
+    if local is not None and time.monotonic() - local[0] < ROLE_PERMISSIONS_TTL:
+        return local[1].get(f"{app_label}.{codename}")
     table = cache.get(PERMISSION_IDS_KEY)
     if table is None:
         table = {f"{app}.{code}": pk for pk, app, code in Permission.objects.values_list(
             "pk", "content_type__app_label", "codename")}
         cache.set(PERMISSION_IDS_KEY, table, ROLE_PERMISSIONS_TTL)
+    _permission_ids_local = (time.monotonic(), table)
     return table.get(f"{app_label}.{codename}")
 
 
 def clear_role_permissions_cache(**kwargs) -> None:
+    global _permission_ids_local
+    _permission_ids_local = None
     cache.delete_many([ROLE_PERMISSIONS_KEY, PERMISSION_IDS_KEY])
 
 

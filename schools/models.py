@@ -182,6 +182,32 @@ class MembershipQuerySet(models.QuerySet):
         on = on or timezone.localdate()
         return self.filter(Q(starts_on__lte=on), Q(ends_on__isnull=True) | Q(ends_on__gte=on))
 
+    # Bulk writes send no signals: they end the cached roles themselves (``schools.access``).
+    def update(self, **kwargs):
+        from core import sharedcache
+
+        from .access import invalidate_roles
+
+        if not sharedcache.enabled():
+            return super().update(**kwargs)
+        user_ids = set(self.values_list("user_id", flat=True))
+        count = super().update(**kwargs)
+        if "user" in kwargs:  # moved to another user
+            user_ids.add(getattr(kwargs["user"], "pk", kwargs["user"]))
+        if "user_id" in kwargs:
+            user_ids.add(kwargs["user_id"])
+        for user_id in user_ids:
+            invalidate_roles(user_id)
+        return count
+
+    def bulk_create(self, objs, *args, **kwargs):
+        from .access import invalidate_roles
+
+        objs = super().bulk_create(objs, *args, **kwargs)
+        for user_id in {obj.user_id for obj in objs}:
+            invalidate_roles(user_id)
+        return objs
+
 
 class ExternalFunction(models.TextChoices):
     NONE = "", _("(geen)")

@@ -78,7 +78,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django_otp.middleware.OTPMiddleware, its device read from the shared cache when there is one.
+    "core.middleware.CachedOTPMiddleware",
     "core.middleware.RequireTwoFactorMiddleware",
     "core.middleware.RequestSizeLimitMiddleware",
     "core.ratelimit.RateLimitMiddleware",
@@ -133,7 +134,10 @@ LOGIN_URL = "two_factor:login"
 LOGIN_REDIRECT_URL = "core:dashboard"
 LOGOUT_REDIRECT_URL = "two_factor:login"
 
-# Sessions live in the database, so any number of web nodes can serve a user.
+# Sessions live in the database, so any number of web nodes can serve a user. With a cache
+# every process shares (Redis, ``REDIS_CACHE_URL``) they are read through it too (cached_db:
+# written to both, deleted from both at logout), which saves a query per request. Never with
+# the per-process memory cache: another worker would still find a session ended elsewhere.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_IDLE_MINUTES = env.int("MELDCODE_SESSION_IDLE_MINUTES", default=30)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
@@ -198,6 +202,13 @@ CACHES = {
 }
 # Serve fragments from that cache, keyed on content tokens (core.versions); off = always render.
 MELDCODE_FRAGMENT_CACHE = env.bool("MELDCODE_FRAGMENT_CACHE", default=True)
+# Whether every process sees the same cache: only then may it hold what a change made in
+# another process must end at once (sessions, roles, 2FA devices, unread counts; see
+# ``core.sharedcache``). Tests switch it on with the memory cache (one process).
+MELDCODE_SHARED_CACHE = CACHES["default"]["BACKEND"] not in (
+    "django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache")
+if MELDCODE_SHARED_CACHE:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Rate limits (``core.ratelimit``): scope -> (requests, seconds). Counted per IP address
 # and/or per account; over the limit the user gets a calm 429 page.

@@ -14,6 +14,8 @@ os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 os.environ.setdefault("CELERY_BROKER_URL", "memory://")
 os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
 os.environ.setdefault("DATABASE_CONN_MAX_AGE", "600")
+# The shared cache production has (docker-compose): sessions, roles and devices read through it.
+os.environ.setdefault("REDIS_CACHE_URL", "redis://127.0.0.1:6379/3")
 # bench/region.py runs collectstatic here (the manifest storage of production needs it).
 os.environ.setdefault("DJANGO_STATIC_ROOT", str(_root / "var" / "bench-static"))
 
