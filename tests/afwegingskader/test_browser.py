@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
 
 from afwegingskader.models import Decision
 
@@ -97,7 +98,9 @@ def test_step5_live_advice_decision_and_draft_at_phone_width(phone, live_server,
     assert page.get_by_role("button", name="Afdrukken").is_visible()
     assert page.locator("#ak-draft-text").get_attribute("readonly") is not None
     page.get_by_role("button", name="Kopiëren").click()
-    assert page.locator("[data-ak-copy-status]").inner_text() != ""
+    # The clipboard answers asynchronously: wait for the status text (it flaked when read
+    # at once after the click).
+    expect(page.locator("[data-ak-copy-status]")).not_to_be_empty()
     shot(page, "draft_phone")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, width  # no sideways scrolling at phone width
