@@ -6,9 +6,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from core import fragments, versions
 from core.forms import HiddenFieldErrorsMixin
 from schools.models import Membership, Pupil
 
@@ -135,15 +138,23 @@ class SignalForm(forms.Form):
         return data
 
 
-def pupil_choices(user, school) -> tuple[list, dict[int, Pupil]]:
-    """Grouped choices of the school's current pupils, one optgroup per class.
-
-    The classes the user teaches (``Membership.classes``) come first. Two queries; the
-    result is shared by every row of the formset.
-    """
-    own_class_ids = set(
+def taught_class_ids(user, school) -> set[int]:
+    """The classes ``user`` teaches at ``school`` today (``Membership.classes``)."""
+    return set(
         Membership.objects.active().filter(user=user, school=school, classes__isnull=False)
         .values_list("classes", flat=True))
+
+
+def pupil_choices(user, school, own_classes: set[int] | None = None
+                  ) -> tuple[list, dict[int, Pupil]]:
+    """Grouped choices of the school's current pupils, one optgroup per class.
+
+    The classes the user teaches (``Membership.classes``, or ``own_classes`` when the caller
+    has them already) come first. Two queries; the result is shared by every row of the
+    formset.
+    """
+    own_class_ids = (own_classes if own_classes is not None
+                     else taught_class_ids(user, school))
     pupils = list(Pupil.objects.current().filter(school=school).select_related("school_class")
                   .order_by("school_class__name", "last_name", "first_name"))
     groups: dict[object, tuple[str, list]] = {}
@@ -185,9 +196,28 @@ class PupilLookup:
             data.get(f"{prefix}-{i}-pupil") for i in range(MAX_PUPIL_ROWS)]
 
     @cached_property
+    def own_classes(self) -> set[int]:
+        return taught_class_ids(self.user, self.school)
+
+    @cached_property
     def choices(self) -> list:
-        choices, self._offered = pupil_choices(self.user, self.school)
+        choices, self._offered = pupil_choices(self.user, self.school, self.own_classes)
         return choices
+
+    @cached_property
+    def options_html(self) -> str:
+        """The ``<option>``s of ``choices`` as HTML, none selected: rendered once per request
+        for every row, and kept in the fragment cache for the school's directory as it is
+        now (its token changes with every pupil, class or membership written), the
+        teacher's classes, the date (``current()`` and ``active()`` go by it) and, through
+        ``fragments.cached``, the language."""
+        def scope():
+            found = versions.tokens(directory_schools=[self.school.pk])
+            return (self.school.pk, tuple(sorted(self.own_classes)),
+                    tuple(sorted(found.items())), timezone.localdate())
+
+        return fragments.cached("signals.pupil_options", scope,
+                                lambda: render_options(self.choices))
 
     @staticmethod
     def _pk(value) -> int | None:
@@ -228,9 +258,59 @@ class PupilChoiceField(forms.TypedChoiceField):
         return self.lookup is not None and self.lookup.get(value) is not None
 
 
+def render_options(choices) -> str:
+    """The ``<option>``s (in ``<optgroup>``s) of a ``Select`` with ``choices`` and nothing
+    selected, exactly as Django's ``select.html`` writes them."""
+    parts = []
+    option = '\n  <option value="{}">{}</option>\n'
+    for value, label in choices:
+        if isinstance(label, (list, tuple)):
+            parts.append(f'\n  <optgroup label="{conditional_escape(value)}">')
+            parts.extend(option.format(conditional_escape(v), conditional_escape(lab))
+                         for v, lab in label)
+            parts.append("\n  </optgroup>")
+        else:
+            parts.append(option.format(conditional_escape(value), conditional_escape(label)))
+    return "".join(parts)
+
+
+def _attrs_html(attrs: dict) -> str:
+    """``attrs`` as Django's ``attrs.html`` writes them (in order; True bare, False left out)."""
+    return "".join(
+        f" {conditional_escape(name)}" if value is True
+        else f' {conditional_escape(name)}="{conditional_escape(str(value))}"'
+        for name, value in attrs.items() if value is not False)
+
+
+class PupilSelect(forms.Select):
+    """The pupil ``<select>`` of a formset row. Its options (every current pupil of the
+    school) are rendered once per request by the ``PupilLookup`` and shared by all rows: a row
+    only marks its own value ``selected``. The output is the same as ``forms.Select``'s."""
+
+    lookup: PupilLookup | None = None
+
+    def use_required_attribute(self, initial):
+        # forms.Select asks for the first choice to be empty; ours always is ("", "— kies —").
+        return not self.is_hidden
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        context = forms.Widget.get_context(self, name, value, attrs)["widget"]
+        options = self.lookup.options_html
+        # The first option (in choice order) whose value is the row's value gets selected.
+        # Values and labels are escaped, so an option's opening tag occurs only as a tag.
+        found = [i for i in (options.find(f'<option value="{conditional_escape(v)}">')
+                             for v in context["value"]) if i >= 0]
+        if found:
+            at = options.index(">", min(found))
+            options = f"{options[:at]} selected{options[at:]}"
+        return mark_safe(
+            f'<select name="{conditional_escape(name)}"{_attrs_html(context["attrs"])}>'
+            f"{options}\n</select>")
+
+
 class SignalPupilForm(forms.Form):
     pupil = PupilChoiceField(
-        label=_lazy("Leerling"), coerce=int, choices=(),
+        label=_lazy("Leerling"), coerce=int, choices=(), widget=PupilSelect,
         error_messages={"required": _lazy("Kies een leerling."),
                         "invalid_choice": _lazy("Kies een leerling van deze school.")})
     role = forms.ChoiceField(label=_lazy("Rol in het signaal"), choices=PupilRole.choices,
@@ -239,7 +319,7 @@ class SignalPupilForm(forms.Form):
     def __init__(self, *args, lookup: PupilLookup, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["pupil"]
-        field.lookup = lookup
+        field.lookup = field.widget.lookup = lookup
         # A callable: the list is built (once, on the lookup) when a row is rendered.
         field.choices = lambda: lookup.choices
         self._lookup = lookup
