@@ -145,6 +145,37 @@ def taught_class_ids(user, school) -> set[int]:
         .values_list("classes", flat=True))
 
 
+def _pupil_groups(school) -> tuple[dict, list[Pupil]]:
+    """The school's current pupils by class: ``{class pk or None: (class name or None,
+    [(pupil pk, full name), ...])}`` in class, then pupil name order (one query)."""
+    pupils = list(Pupil.objects.current().filter(school=school).select_related("school_class")
+                  .order_by("school_class__name", "last_name", "first_name"))
+    groups: dict[int | None, tuple[str | None, list]] = {}
+    for pupil in pupils:
+        cls = pupil.school_class
+        key = cls.pk if cls else None
+        if key not in groups:
+            groups[key] = (cls.name if cls else None, [])
+        groups[key][1].append((pupil.pk, pupil.full_name))
+    return groups, pupils
+
+
+def _ordered_groups(groups: dict, own_class_ids: set[int]) -> list[tuple[str, object]]:
+    """``(label, options)`` per group of ``_pupil_groups`` (whatever ``options`` holds): the
+    user's own classes first, then the others, then the pupils without a class."""
+    labelled: dict[int | None, tuple[str, object]] = {}
+    for key, (name, options) in groups.items():
+        label = name if key is not None else _("zonder groep")
+        if key in own_class_ids:
+            label = _("Mijn groep: %(name)s") % {"name": label}
+        labelled[key] = (label, options)
+    order = sorted(labelled, key=lambda k: (k not in own_class_ids, k is None, labelled[k][0]))
+    return [labelled[k] for k in order]
+
+
+EMPTY_CHOICE_LABEL = _lazy("— kies een leerling —")
+
+
 def pupil_choices(user, school, own_classes: set[int] | None = None
                   ) -> tuple[list, dict[int, Pupil]]:
     """Grouped choices of the school's current pupils, one optgroup per class.
@@ -155,21 +186,9 @@ def pupil_choices(user, school, own_classes: set[int] | None = None
     """
     own_class_ids = (own_classes if own_classes is not None
                      else taught_class_ids(user, school))
-    pupils = list(Pupil.objects.current().filter(school=school).select_related("school_class")
-                  .order_by("school_class__name", "last_name", "first_name"))
-    groups: dict[object, tuple[str, list]] = {}
-    for pupil in pupils:
-        cls = pupil.school_class
-        key = cls.pk if cls else None
-        if key not in groups:
-            label = cls.name if cls else _("zonder groep")
-            if key in own_class_ids:
-                label = _("Mijn groep: %(name)s") % {"name": label}
-            groups[key] = (label, [])
-        groups[key][1].append((pupil.pk, pupil.full_name))
-    order = sorted(groups, key=lambda k: (k not in own_class_ids, k is None, groups[k][0]))
-    choices: list = [("", _("— kies een leerling —"))]
-    choices += [(groups[k][0], groups[k][1]) for k in order]
+    groups, pupils = _pupil_groups(school)
+    choices: list = [("", str(EMPTY_CHOICE_LABEL))]
+    choices += _ordered_groups(groups, own_class_ids)
     return choices, {p.pk: p for p in pupils}
 
 
@@ -207,17 +226,25 @@ class PupilLookup:
     @cached_property
     def options_html(self) -> str:
         """The ``<option>``s of ``choices`` as HTML, none selected: rendered once per request
-        for every row, and kept in the fragment cache for the school's directory as it is
-        now (its token changes with every pupil, class or membership written), the
-        teacher's classes, the date (``current()`` and ``active()`` go by it) and, through
-        ``fragments.cached``, the language."""
+        for every row. Each class's options are kept in the fragment cache for the school's
+        directory as it is now (its token changes with every pupil, class or membership
+        written) and the date (``current()`` goes by it), shared by the school's teachers;
+        the order and labels for this teacher's classes are applied per request."""
         def scope():
             found = versions.tokens(directory_schools=[self.school.pk])
-            return (self.school.pk, tuple(sorted(self.own_classes)),
-                    tuple(sorted(found.items())), timezone.localdate())
+            return (self.school.pk, tuple(sorted(found.items())), timezone.localdate())
 
-        return fragments.cached("signals.pupil_options", scope,
-                                lambda: render_options(self.choices))
+        def build() -> dict:
+            groups, _pupils = _pupil_groups(self.school)
+            return {key: (name, _options_html(options))
+                    for key, (name, options) in groups.items()}
+
+        groups = fragments.cached("signals.pupil_options", scope, build)
+        parts = [_options_html([("", EMPTY_CHOICE_LABEL)])]
+        for label, options in _ordered_groups(groups, self.own_classes):
+            parts.append(f'\n  <optgroup label="{conditional_escape(label)}">{options}'
+                         "\n  </optgroup>")
+        return "".join(parts)
 
     @staticmethod
     def _pk(value) -> int | None:
@@ -258,20 +285,11 @@ class PupilChoiceField(forms.TypedChoiceField):
         return self.lookup is not None and self.lookup.get(value) is not None
 
 
-def render_options(choices) -> str:
-    """The ``<option>``s (in ``<optgroup>``s) of a ``Select`` with ``choices`` and nothing
-    selected, exactly as Django's ``select.html`` writes them."""
-    parts = []
-    option = '\n  <option value="{}">{}</option>\n'
-    for value, label in choices:
-        if isinstance(label, (list, tuple)):
-            parts.append(f'\n  <optgroup label="{conditional_escape(value)}">')
-            parts.extend(option.format(conditional_escape(v), conditional_escape(lab))
-                         for v, lab in label)
-            parts.append("\n  </optgroup>")
-        else:
-            parts.append(option.format(conditional_escape(value), conditional_escape(label)))
-    return "".join(parts)
+def _options_html(options) -> str:
+    """``(value, label)`` pairs as ``<option>``s, none selected, exactly as Django's
+    ``select.html`` writes them (in or outside an ``<optgroup>``)."""
+    return "".join(f'\n  <option value="{conditional_escape(value)}">'
+                   f"{conditional_escape(label)}</option>\n" for value, label in options)
 
 
 def _attrs_html(attrs: dict) -> str:

@@ -83,6 +83,7 @@ class StockForm(forms.Form):
 def listed(verified_client, teacher, school, pupil, pupil2, other_pupil):
     """A school with pupils in two classes (one the teacher's), one without a class, one who
     left, and a pupil at another school."""
+    SchoolClassFactory(school=school, name="groep 0 (leeg)")  # a class without pupils
     other_class = SchoolClassFactory(school=school, name="groep 1a")
     PupilFactory(school=school, school_class=other_class, first_name="Aaron", last_name="Zijl")
     teacher.memberships.get().classes.add(pupil.school_class)
@@ -188,18 +189,24 @@ def test_directory_changes_show_at_once(verified_client, teacher, school, pupil,
     assert '<optgroup label="Mijn groep: groep 6b">' in _page(verified_client)
 
 
-def test_teachers_share_no_class_order(verified_client, teacher, colleague, school, pupil):
-    """The cache key holds the teacher's classes: a colleague without them sees no
-    "Mijn groep" (and the teacher still does)."""
+def test_teachers_share_options_but_not_class_order(verified_client, teacher, colleague,
+                                                    school, pupil, pupil2, builds):
+    """The cached options are the school's; which classes come first ("Mijn groep") is each
+    teacher's own, applied per request."""
     teacher.memberships.get().classes.add(pupil.school_class)
     verified_client.force_login(teacher)
-    assert "Mijn groep: groep 5a" in _page(verified_client)
+    mine = _selects(_page(verified_client))["0"]
+    assert "Mijn groep: groep 5a" in mine
+    assert mine.index("Mijn groep: groep 5a") < mine.index("zonder groep")
 
     verified_client.force_login(colleague)
-    assert "Mijn groep" not in _page(verified_client)
+    theirs = _selects(_page(verified_client))["0"]
+    assert "Mijn groep" not in theirs
+    assert theirs == _stock_select(colleague, school, "leerlingen-0-pupil", None)
 
     verified_client.force_login(teacher)
-    assert "Mijn groep: groep 5a" in _page(verified_client)
+    assert _selects(_page(verified_client))["0"] == mine
+    assert builds["n"] == 1
 
 
 def test_cached_options_are_not_shared_between_schools(verified_client, teacher, other_school,
