@@ -202,8 +202,8 @@ class PupilLookup:
 
     Checking a submitted pupil needs only the submitted ids: the first ``get`` loads all of
     them with one query, scoped exactly as the offered choices (``Pupil.current()`` at the
-    school). The grouped choice list (two queries and a row per pupil) is built only when a
-    form is rendered: for a GET, or a POST that is refused.
+    school). The options HTML (``options_html``) is built only when a form is rendered: for a
+    GET, or a POST that is refused; ``choices`` only when something asks for the list itself.
     """
 
     def __init__(self, user, school, data=None, prefix="leerlingen"):
