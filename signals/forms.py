@@ -6,9 +6,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from core import fragments, versions
 from core.forms import HiddenFieldErrorsMixin
 from schools.models import Membership, Pupil
 
@@ -135,30 +138,57 @@ class SignalForm(forms.Form):
         return data
 
 
-def pupil_choices(user, school) -> tuple[list, dict[int, Pupil]]:
-    """Grouped choices of the school's current pupils, one optgroup per class.
-
-    The classes the user teaches (``Membership.classes``) come first. Two queries; the
-    result is shared by every row of the formset.
-    """
-    own_class_ids = set(
+def taught_class_ids(user, school) -> set[int]:
+    """The classes ``user`` teaches at ``school`` today (``Membership.classes``)."""
+    return set(
         Membership.objects.active().filter(user=user, school=school, classes__isnull=False)
         .values_list("classes", flat=True))
+
+
+def _pupil_groups(school) -> tuple[dict, list[Pupil]]:
+    """The school's current pupils by class: ``{class pk or None: (class name or None,
+    [(pupil pk, full name), ...])}`` in class, then pupil name order (one query)."""
     pupils = list(Pupil.objects.current().filter(school=school).select_related("school_class")
                   .order_by("school_class__name", "last_name", "first_name"))
-    groups: dict[object, tuple[str, list]] = {}
+    groups: dict[int | None, tuple[str | None, list]] = {}
     for pupil in pupils:
         cls = pupil.school_class
         key = cls.pk if cls else None
         if key not in groups:
-            label = cls.name if cls else _("zonder groep")
-            if key in own_class_ids:
-                label = _("Mijn groep: %(name)s") % {"name": label}
-            groups[key] = (label, [])
+            groups[key] = (cls.name if cls else None, [])
         groups[key][1].append((pupil.pk, pupil.full_name))
-    order = sorted(groups, key=lambda k: (k not in own_class_ids, k is None, groups[k][0]))
-    choices: list = [("", _("— kies een leerling —"))]
-    choices += [(groups[k][0], groups[k][1]) for k in order]
+    return groups, pupils
+
+
+def _ordered_groups(groups: dict, own_class_ids: set[int]) -> list[tuple[str, object]]:
+    """``(label, options)`` per group of ``_pupil_groups`` (whatever ``options`` holds): the
+    user's own classes first, then the others, then the pupils without a class."""
+    labelled: dict[int | None, tuple[str, object]] = {}
+    for key, (name, options) in groups.items():
+        label = name if key is not None else _("zonder groep")
+        if key in own_class_ids:
+            label = _("Mijn groep: %(name)s") % {"name": label}
+        labelled[key] = (label, options)
+    order = sorted(labelled, key=lambda k: (k not in own_class_ids, k is None, labelled[k][0]))
+    return [labelled[k] for k in order]
+
+
+EMPTY_CHOICE_LABEL = _lazy("— kies een leerling —")
+
+
+def pupil_choices(user, school, own_classes: set[int] | None = None
+                  ) -> tuple[list, dict[int, Pupil]]:
+    """Grouped choices of the school's current pupils, one optgroup per class.
+
+    The classes the user teaches (``Membership.classes``, or ``own_classes`` when the caller
+    has them already) come first. Two queries; the result is shared by every row of the
+    formset.
+    """
+    own_class_ids = (own_classes if own_classes is not None
+                     else taught_class_ids(user, school))
+    groups, pupils = _pupil_groups(school)
+    choices: list = [("", str(EMPTY_CHOICE_LABEL))]
+    choices += _ordered_groups(groups, own_class_ids)
     return choices, {p.pk: p for p in pupils}
 
 
@@ -172,8 +202,8 @@ class PupilLookup:
 
     Checking a submitted pupil needs only the submitted ids: the first ``get`` loads all of
     them with one query, scoped exactly as the offered choices (``Pupil.current()`` at the
-    school). The grouped choice list (two queries and a row per pupil) is built only when a
-    form is rendered: for a GET, or a POST that is refused.
+    school). The options HTML (``options_html``) is built only when a form is rendered: for a
+    GET, or a POST that is refused; ``choices`` only when something asks for the list itself.
     """
 
     def __init__(self, user, school, data=None, prefix="leerlingen"):
@@ -185,9 +215,36 @@ class PupilLookup:
             data.get(f"{prefix}-{i}-pupil") for i in range(MAX_PUPIL_ROWS)]
 
     @cached_property
+    def own_classes(self) -> set[int]:
+        return taught_class_ids(self.user, self.school)
+
+    @cached_property
     def choices(self) -> list:
-        choices, self._offered = pupil_choices(self.user, self.school)
+        choices, self._offered = pupil_choices(self.user, self.school, self.own_classes)
         return choices
+
+    @cached_property
+    def options_html(self) -> str:
+        """The ``<option>``s of ``choices`` as HTML, none selected: rendered once per request
+        for every row. Each class's options are kept in the fragment cache for the school's
+        directory as it is now (its token changes with every pupil, class or membership
+        written) and the date (``current()`` goes by it), shared by the school's teachers;
+        the order and labels for this teacher's classes are applied per request."""
+        def scope():
+            found = versions.tokens(directory_schools=[self.school.pk])
+            return (self.school.pk, tuple(sorted(found.items())), timezone.localdate())
+
+        def build() -> dict:
+            groups, _pupils = _pupil_groups(self.school)
+            return {key: (name, _options_html(options))
+                    for key, (name, options) in groups.items()}
+
+        groups = fragments.cached("signals.pupil_options", scope, build)
+        parts = [_options_html([("", EMPTY_CHOICE_LABEL)])]
+        for label, options in _ordered_groups(groups, self.own_classes):
+            parts.append(f'\n  <optgroup label="{conditional_escape(label)}">{options}'
+                         "\n  </optgroup>")
+        return "".join(parts)
 
     @staticmethod
     def _pk(value) -> int | None:
@@ -228,9 +285,50 @@ class PupilChoiceField(forms.TypedChoiceField):
         return self.lookup is not None and self.lookup.get(value) is not None
 
 
+def _options_html(options) -> str:
+    """``(value, label)`` pairs as ``<option>``s, none selected, exactly as Django's
+    ``select.html`` writes them (in or outside an ``<optgroup>``)."""
+    return "".join(f'\n  <option value="{conditional_escape(value)}">'
+                   f"{conditional_escape(label)}</option>\n" for value, label in options)
+
+
+def _attrs_html(attrs: dict) -> str:
+    """``attrs`` as Django's ``attrs.html`` writes them (in order; True bare, False left out)."""
+    return "".join(
+        f" {conditional_escape(name)}" if value is True
+        else f' {conditional_escape(name)}="{conditional_escape(str(value))}"'
+        for name, value in attrs.items() if value is not False)
+
+
+class PupilSelect(forms.Select):
+    """The pupil ``<select>`` of a formset row. Its options (every current pupil of the
+    school) are rendered once per request by the ``PupilLookup`` and shared by all rows: a row
+    only marks its own value ``selected``. The output is the same as ``forms.Select``'s."""
+
+    lookup: PupilLookup | None = None
+
+    def use_required_attribute(self, initial):
+        # forms.Select asks for the first choice to be empty; ours always is ("", "— kies —").
+        return not self.is_hidden
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        context = forms.Widget.get_context(self, name, value, attrs)["widget"]
+        options = self.lookup.options_html
+        # The first option (in choice order) whose value is the row's value gets selected.
+        # Values and labels are escaped, so an option's opening tag occurs only as a tag.
+        found = [i for i in (options.find(f'<option value="{conditional_escape(v)}">')
+                             for v in context["value"]) if i >= 0]
+        if found:
+            at = options.index(">", min(found))
+            options = f"{options[:at]} selected{options[at:]}"
+        return mark_safe(
+            f'<select name="{conditional_escape(name)}"{_attrs_html(context["attrs"])}>'
+            f"{options}\n</select>")
+
+
 class SignalPupilForm(forms.Form):
     pupil = PupilChoiceField(
-        label=_lazy("Leerling"), coerce=int, choices=(),
+        label=_lazy("Leerling"), coerce=int, choices=(), widget=PupilSelect,
         error_messages={"required": _lazy("Kies een leerling."),
                         "invalid_choice": _lazy("Kies een leerling van deze school.")})
     role = forms.ChoiceField(label=_lazy("Rol in het signaal"), choices=PupilRole.choices,
@@ -239,7 +337,7 @@ class SignalPupilForm(forms.Form):
     def __init__(self, *args, lookup: PupilLookup, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["pupil"]
-        field.lookup = lookup
+        field.lookup = field.widget.lookup = lookup
         # A callable: the list is built (once, on the lookup) when a row is rendered.
         field.choices = lambda: lookup.choices
         self._lookup = lookup
