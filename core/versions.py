@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
 CASE = "case"
 SCHOOL_DATA = "school_data"
@@ -115,6 +115,9 @@ def _directory_targets(instance) -> Targets:
     else:
         school_id = getattr(instance, "school_id", None)
         board_id = getattr(instance, "board_id", None)
+        moved_from = getattr(instance, "_meldcode_previous_school_id", None)
+        if moved_from is not None:  # a pupil (or group, role) moved: the old school shows it
+            t.directory_schools.add(moved_from)
         if school_id is not None:
             t.directory_schools.add(school_id)
         elif board_id is not None:  # a board role: every school of the board
@@ -284,6 +287,17 @@ def _on_write(sender, instance, **kwargs):
         bump(targets)
 
 
+def _remember_previous_school(sender, instance, **kwargs):
+    """Before a directory row with a school is changed: which school it belonged to, so a
+    move bumps both schools (one query, only for existing rows of those models)."""
+    if kwargs.get("raw") or instance.pk is None or instance._state.adding:
+        return
+    previous = (type(instance)._base_manager.filter(pk=instance.pk)
+                .values_list("school_id", flat=True).first())
+    if previous is not None and previous != instance.school_id:
+        instance._meldcode_previous_school_id = previous
+
+
 def _on_m2m(sender, instance, action, **kwargs):
     if action in ("post_add", "post_remove", "post_clear"):
         _on_write(sender, instance)
@@ -303,6 +317,10 @@ def connect() -> None:
         uid = f"meldcode-versions-{model._meta.label_lower}"
         post_save.connect(_on_write, sender=model, dispatch_uid=uid + "-save")
         post_delete.connect(_on_write, sender=model, dispatch_uid=uid + "-delete")
+        if (model._meta.app_label in DIRECTORY_APPS
+                and any(f.attname == "school_id" for f in model._meta.concrete_fields)):
+            pre_save.connect(_remember_previous_school, sender=model,
+                             dispatch_uid=uid + "-previous-school")
         for m2m in model._meta.local_many_to_many:
             m2m_changed.connect(_on_m2m, sender=m2m.remote_field.through,
                                 dispatch_uid=f"{uid}-{m2m.name}-m2m")

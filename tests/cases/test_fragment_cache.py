@@ -429,3 +429,15 @@ def test_the_search_form_on_a_cached_case_list_carries_a_working_csrf_token(ib, 
     assert response.status_code == 302
     page = _get(client, url)
     assert f">{second.number}<" in page and f">{first.number}<" not in page
+
+
+def test_a_pupil_who_moves_school_changes_both_schools_directory_tokens(school, other_school):
+    pupil = create_pupil(school, first_name="Verhuisd")
+    before = (_token(versions.SCHOOL_DIRECTORY, school.pk),
+              _token(versions.SCHOOL_DIRECTORY, other_school.pk))
+    pupil.school = other_school
+    pupil.school_class = None
+    pupil.save()
+    after = (_token(versions.SCHOOL_DIRECTORY, school.pk),
+             _token(versions.SCHOOL_DIRECTORY, other_school.pk))
+    assert after[0] != before[0] and after[1] != before[1]
