@@ -65,7 +65,18 @@ def cases_visible_to(user) -> QuerySet[Case]:
 
 
 def case_get_for_user(user, pk: int) -> Case:
-    """The case, or 404 when it does not exist *or* the user may not see it (no leak)."""
+    """The case, or 404 when it does not exist *or* the user may not see it (no leak).
+
+    The school's case leads (the first branch of ``case_visibility_q``) are answered with
+    that branch alone, a query that is much cheaper to build than the whole condition; any
+    other reader, or a lead asking for a case outside that branch, gets the whole condition.
+    """
+    lead_school_ids = school_ids_with_perm(user, "cases.view_school_cases")
+    if lead_school_ids:
+        case = (Case.objects.filter(pk=pk, route=Route.MELDCODE, school_id__in=lead_school_ids)
+                .select_related("school", "pupil", "pupil__school_class", "owner").first())
+        if case is not None:
+            return case
     return get_object_or_404(cases_visible_to(user), pk=pk)
 
 

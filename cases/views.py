@@ -526,7 +526,7 @@ def _render_detail(request, case: Case, perms: set[str] | None = None, *,
     rendered fresh, with what the user typed."""
     user = request.user
     log_access(user=user, obj=case, action=AccessAction.VIEW)
-    siblings = sibling_cases(case, cases_visible_to(user))
+    siblings = sibling_cases(case, cases_visible_to(user)) if case.pupil.family_id else []
     siblings_html = (render_to_string("cases/_case_siblings.html", {"siblings": siblings},
                                       request=request) if siblings else "")
     scope = functools.cache(lambda: fragments.case_scope(case, hour=True))  # one query
