@@ -58,13 +58,15 @@ def case_visibility_q(user) -> Q:
     return q
 
 
-def cases_visible_to(user) -> QuerySet[Case]:
-    """Cases ``user`` may read, with school, pupil and owner preloaded."""
-    return (Case.objects.filter(case_visibility_q(user))
-            .select_related("school", "pupil", "pupil__school_class", "owner"))
+CASE_RELATED = ("school", "pupil", "pupil__school_class", "owner")
 
 
-def case_get_for_user(user, pk: int) -> Case:
+def cases_visible_to(user, related=CASE_RELATED) -> QuerySet[Case]:
+    """Cases ``user`` may read, with school, pupil and owner preloaded (``related``)."""
+    return Case.objects.filter(case_visibility_q(user)).select_related(*related)
+
+
+def case_get_for_user(user, pk: int, related=CASE_RELATED) -> Case:
     """The case, or 404 when it does not exist *or* the user may not see it (no leak).
 
     The school's case leads (the first branch of ``case_visibility_q``) are answered with
@@ -74,10 +76,10 @@ def case_get_for_user(user, pk: int) -> Case:
     lead_school_ids = school_ids_with_perm(user, "cases.view_school_cases")
     if lead_school_ids:
         case = (Case.objects.filter(pk=pk, route=Route.MELDCODE, school_id__in=lead_school_ids)
-                .select_related("school", "pupil", "pupil__school_class", "owner").first())
+                .select_related(*related).first())
         if case is not None:
             return case
-    return get_object_or_404(cases_visible_to(user), pk=pk)
+    return get_object_or_404(cases_visible_to(user, related), pk=pk)
 
 
 def case_permissions(user, case: Case) -> set[str]:

@@ -164,8 +164,8 @@ def log_access(*, user, obj, action: str = AccessAction.VIEW, case: Case | None 
     school_id = (getattr(obj, "school_id", None)
                  or getattr(getattr(obj, "signal", None), "school_id", None)
                  or (case.school_id if case else None))
-    AccessLog.objects.create(user=user, school_id=school_id, case=case,
-                             object_type=obj._meta.label_lower, object_id=obj.pk, action=action)
+    insert_access_rows([(user.pk, school_id, case.pk if case else None, obj._meta.label_lower,
+                         obj.pk, action)])
 
 
 def listed_rows(objects) -> list[tuple]:

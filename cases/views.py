@@ -71,6 +71,7 @@ from .models import (
     VerwijsindexRegistration,
 )
 from .selectors import (
+    CASE_RELATED,
     case_get_for_user,
     case_permissions,
     cases_visible_to,
@@ -538,7 +539,10 @@ def _render_detail(request, case: Case, perms: set[str] | None = None, *,
             "case_content": case_content}, request=request)
     else:
         def build():
-            context = _detail_context(request, case, perms or case_permissions(user, case),
+            full = case  # the case page's own GET preloads only the pupil: load the rest
+            if "owner" not in case._state.fields_cache:
+                full = Case.objects.select_related(*CASE_RELATED).get(pk=case.pk)
+            context = _detail_context(request, full, perms or case_permissions(user, full),
                                       None)
             return fragments.render_with_placeholders(
                 "cases/_case_page.html", context, request,
@@ -554,7 +558,8 @@ def _render_detail(request, case: Case, perms: set[str] | None = None, *,
 @login_required
 @require_GET
 def case_detail(request, pk: int):
-    return _render_detail(request, case_get_for_user(request.user, pk))
+    # Only the pupil: a page served from the fragment cache needs nothing else of the case.
+    return _render_detail(request, case_get_for_user(request.user, pk, related=("pupil",)))
 
 
 def _case_for_action(request, pk: int, perm: str = "advance_case"):
