@@ -387,7 +387,12 @@ def report(args, full: dict, tenth: dict | None, load: dict[str, list]) -> str:
               f"(pages interleaved). Load average at the start: full "
               f"{full['loadavg']:.1f}" + (f", 1/10 {tenth['loadavg']:.1f}" if tenth else "") + ".",
               "Wall time includes waiting for PostgreSQL (and for the CPU on a loaded machine); "
-              "CPU is this process's own (Python) time.",
+              "CPU is this process's own (Python) time. Queries are counted on a warm request "
+              "(served from the fragment cache when it is on). With the pages interleaved, "
+              "each signal POST changes its school's content token, so the start pages, the "
+              "case list and the SOT agenda are rebuilt on (nearly) every timed request here: "
+              "these times are the page after a write at its school; the case page's own "
+              "content does not change with a new signal.",
               "", "| page | queries full | queries 1/10 | ms full | ms 1/10 | full / tenth "
               "| CPU ms full | CPU ms 1/10 | CPU full / tenth |",
               "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
