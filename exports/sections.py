@@ -217,6 +217,7 @@ def register_builtin() -> None:
     register(veilig_thuis_sections, name="veilig_thuis", replace=False)
     register(parents_sections, name="ouders", replace=False)
     register(timeline_sections, name="tijdlijn", replace=False)
+    register(access_sections, name="toegang", replace=False)
     if apps.is_installed("afwegingskader"):
         from . import sections_afwegingskader
 
@@ -649,6 +650,33 @@ def timeline_sections(case) -> list[Section]:
                     columns=[("date", _("Datum")), ("step", _("Stap")), ("what", _("Wat")),
                              ("author", _("Door"))],
                     empty_text=_("Nog niets vastgelegd."))]
+
+
+def access_sections(case) -> list[Section]:
+    """Who was invited into the case (read, or also add records) or lost that, by whom and
+    when (``cases.AccessGrantEvent``). The school's own roles are not listed: they follow
+    from the roles themselves. An internal record, not part of the inzage copy."""
+    from cases.models import AccessGrantEvent
+
+    rows = []
+    for event in (AccessGrantEvent.objects.filter(case_id=case.pk)
+                  .select_related("user", "actor").order_by("at", "pk")):
+        rows.append(Entry(label_of(AccessGrantEvent), event.pk, event.get_action_display(),
+                          moment=event.at, fields=[
+                              Field("at", _("Datum"), moment(event.at)),
+                              Field("user", _("Medewerker"), name_of(event.user), person=True),
+                              Field("action", _("Wijziging"), event.get_action_display()),
+                              Field("actor", _("Door"), name_of(event.actor) if event.actor
+                                    else "—", person=True)]))
+    if not rows:
+        return []
+    return [Section("toegang", _("Uitnodigingen in dit dossier"), "overig", order=20,
+                    entries=rows, layout="table", in_inzage=False,
+                    intro=_("Collega's die in dit ene dossier zijn uitgenodigd, en het "
+                            "intrekken daarvan. Wie het dossier las, staat in het "
+                            "inzagelogboek van de applicatie."),
+                    columns=[("at", _("Datum")), ("user", _("Medewerker")),
+                             ("action", _("Wijziging")), ("actor", _("Door"))])]
 
 
 def history_section(case) -> Section | None:

@@ -178,3 +178,21 @@ def test_registered_builders_add_sections(case, director):
         sections.unregister("test_extra")
     overig = section_html(html, "hoofdstuk-overig")
     assert "Extra onderdeel" in overig and "&lt;i&gt;schuin&lt;/i&gt;" in overig
+
+
+def test_invitations_into_the_case_are_in_the_dossier_but_not_in_the_inzage_copy(
+        filled, director, ib):
+    from cases.services import case_grant_access, case_revoke_access
+    from schools.roles import Role
+    from tests.factories import staff
+
+    colleague = staff(Role.LEERKRACHT, filled.case.school, first_name="Wieteke",
+                      last_name="Zonneveld")
+    case_grant_access(case=filled.case, user=colleague, actor=ib)
+    case_revoke_access(case=filled.case, user=colleague, actor=ib)
+    html = unescape(dossier_html(filled.case, director))
+    trail = section_html(html, "sectie-overig-toegang")
+    assert trail.count("Wieteke Zonneveld") == 2 and ib.get_full_name() in trail
+    assert "<thead>" in trail
+    section = next(s for s in sections.build_sections(filled.case) if s.key == "toegang")
+    assert section.in_inzage is False
