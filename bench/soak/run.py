@@ -38,6 +38,9 @@ PY = sys.executable
 DB_NAME = "meldcode_soak"
 PG = "postgres://postgres@127.0.0.1:5432"
 REDIS_URL = "redis://127.0.0.1:6379/5"
+# The shared cache production has (docker-compose): sessions, roles, 2FA device state, rate
+# limits. Its own Redis database, flushed with the broker's.
+REDIS_CACHE = "redis://127.0.0.1:6379/6"
 PASSWORD = "soak-wachtwoord-" + secrets.token_hex(4)
 
 
@@ -53,6 +56,7 @@ def stack_env(workdir: Path, port: int) -> dict:
         "DATABASE_URL": f"{PG}/{DB_NAME}",
         "DATABASE_CONN_MAX_AGE": "60",  # persistent connections; CONN_HEALTH_CHECKS is on
         "CELERY_BROKER_URL": REDIS_URL,
+        "REDIS_CACHE_URL": REDIS_CACHE,
         # django-environ strips one leading slash from the path: four slashes = absolute.
         "EMAIL_URL": f"filemail:///{workdir / 'mail'}",
         # collectstatic is incremental: keep its output between runs.
@@ -166,6 +170,10 @@ class Ledger:
     retries: Counter = field(default_factory=Counter)  # keep-alive GET retries, OTP retyped
     rejected: Counter = field(default_factory=Counter)  # POST answered 200 (form error)
     unexpected: list[str] = field(default_factory=list)
+    # The case page read right after an acknowledged record, without that record on it: a
+    # page served from the fragment cache that missed the write (core.fragments).
+    stale: list[str] = field(default_factory=list)
+    fresh_checks: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, kind, method, status, elapsed, error):
@@ -345,6 +353,13 @@ class StaffMember(threading.Thread):
             with self.ledger.lock:
                 self.ledger.records.append(token)
             self.browser.follow(resp, kind="case:detail")
+            # The case page must show the record at once, whichever worker answers.
+            page = self.browser.get(f"/dossiers/{case}/", kind="case:detail")
+            if page is not None and page.status == 200:
+                with self.ledger.lock:
+                    self.ledger.fresh_checks += 1
+                    if token not in page.body:
+                        self.ledger.stale.append(f"{self.name}: case {case} without {token}")
         elif resp.status == 200:
             with self.ledger.lock:
                 self.ledger.rejected["record"] += 1
@@ -502,7 +517,8 @@ def main():
     log(f"work directory {workdir}")
 
     import redis
-    redis.Redis.from_url(REDIS_URL).flushdb()  # our own Redis database only
+    redis.Redis.from_url(REDIS_URL).flushdb()  # our own Redis databases only
+    redis.Redis.from_url(REDIS_CACHE).flushdb()
 
     t_setup = time.monotonic()
     setup_database(env, args.pupils, args.reuse_db)
@@ -663,6 +679,8 @@ def report(args, users, ledger, counts, mails, windows, loads, stamp, load_end, 
         ("e-mails missing (notification without its mail)", sum(missing_mails.values()), 0),
         ("forms rejected (POST answered 200)", sum(ledger.rejected.values()), 0),
         ("client-side surprises", len(ledger.unexpected), 0),
+        (f"case pages read right after a new record without it (of {ledger.fresh_checks})",
+         len(ledger.stale), 0),
     ]
     w("| check | found | expected |")
     w("|---|---:|---:|")
