@@ -646,7 +646,8 @@ def report(args, users, ledger, counts, mails, windows, loads, stamp, load_end, 
     w(f"- Stack: gunicorn gthread {args.web_workers}×{args.web_threads}, production settings "
       f"(DEBUG off, generated secret, CONN_MAX_AGE=60 + CONN_HEALTH_CHECKS), PostgreSQL "
       f"database `{DB_NAME}` (seed_demo --pupils {args.pupils}), Celery worker "
-      f"(concurrency 2) + beat on `{REDIS_URL}`")
+      f"(concurrency 2) + beat on `{REDIS_URL}`, cache (sessions, roles, 2FA state) on "
+      f"`{REDIS_CACHE}`")
     w(f"- Load: {len(users)} users ({', '.join(f'{v} {k}' for k, v in Counter(u['role'] for u in users).items())}), "
       f"{args.duration:.0f} s, think time {args.think:.1f} s mean; real two-factor login "
       f"(TOTP); at most one PDF export per {args.export_every:.0f} s")
