@@ -94,7 +94,7 @@ def case_scope(case, *, hour: bool = False) -> tuple:
     found = versions.tokens(cases=[case.pk], directory_schools=[case.school_id])
     now = timezone.localtime()
     when = (now.date(), now.hour) if hour else (now.date(),)
-    return (case.pk, case.lock_version, tuple(sorted(found.items())), when)
+    return (case.pk, tuple(sorted(found.items())), when)
 
 
 # Per-request values in a cached page (the CSRF token, parts from other schools' content) are
@@ -103,9 +103,7 @@ def case_scope(case, *, hour: bool = False) -> tuple:
 _PLACEHOLDER = "meldcode-slot-" + secrets.token_hex(16) + "-"
 
 
-def slot(name: str) -> str:
-    """The placeholder ``fill`` replaces with ``name``'s per-request value (``csrf``: the
-    CSRF token)."""
+def _slot(name: str) -> str:
     return f"{_PLACEHOLDER}{name}-"
 
 
@@ -113,7 +111,7 @@ def slot(name: str) -> str:
 def render_with_placeholders(template: str, context: dict, request, *, slots=()) -> str:
     """Render ``template`` for the cache: the CSRF token and each of ``slots`` become
     placeholders that ``fill`` replaces."""
-    context = {**context, "csrf_token": slot("csrf"), **{name: slot(name) for name in slots}}
+    context = {**context, "csrf_token": _slot("csrf"), **{name: _slot(name) for name in slots}}
     return render_to_string(template, context, request=request)
 
 
@@ -121,8 +119,8 @@ def fill(html: str, request, **slots) -> SafeString:
     """A cached page with this request's CSRF token and ``slots`` (already safe HTML)."""
     if _PLACEHOLDER not in html:
         return mark_safe(html)  # noqa: S308 - rendered by our templates
-    if slot("csrf") in html:
-        html = html.replace(slot("csrf"), get_token(request))
+    if _slot("csrf") in html:
+        html = html.replace(_slot("csrf"), get_token(request))
     for name, value in slots.items():
-        html = html.replace(slot(name), str(value))
+        html = html.replace(_slot(name), str(value))
     return mark_safe(html)  # noqa: S308 - our templates' output plus our escaped parts

@@ -192,14 +192,6 @@ def bump(targets: Targets) -> None:
     pending.targets.update(targets)
 
 
-def bump_cases(case_ids, school_ids=()) -> None:
-    bump(Targets(cases=set(case_ids), schools=set(school_ids)))
-
-
-def bump_schools(school_ids) -> None:
-    bump(Targets(schools=set(school_ids)))
-
-
 def _write(t: Targets) -> None:
     """One upsert: the given rows plus what they imply (a case's school, a signal's cases and
     school, a board's or a user's schools), all set to one fresh random token."""

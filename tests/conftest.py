@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.test import Client
 
 from schools.roles import Role
 
@@ -101,21 +102,26 @@ def bestuur(school):
                  first_name="Anna", last_name="Aalders")
 
 
+def login_verified(client, user, backend="django.contrib.auth.backends.ModelBackend"):
+    """Log ``user`` in on ``client`` as after a real two-factor login."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="default",
+                                                 defaults={"confirmed": True})
+    Client.force_login(client, user, backend=backend)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    return client
+
+
 @pytest.fixture
 def verified_client(client):
     """A test client whose logins count as two-factor verified."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    original = client.force_login
 
     def force_login(user, backend="django.contrib.auth.backends.ModelBackend", *,
                     stepped_up=False):
-        device, _ = TOTPDevice.objects.get_or_create(user=user, name="default",
-                                                     defaults={"confirmed": True})
-        original(user, backend=backend)
-        session = client.session
-        session["otp_device_id"] = device.persistent_id
-        session.save()
+        login_verified(client, user, backend)
         if stepped_up:
             step_up(client)
 
@@ -133,3 +139,34 @@ def browser_type_launch_args(browser_type_launch_args):
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"],
     }
+
+
+@pytest.fixture
+def csrf_client():
+    """``csrf_client(user)``: a two-factor-verified client that checks CSRF tokens, as a
+    browser meets them (for forms whose token is filled into a cached page)."""
+    return lambda user: login_verified(Client(enforce_csrf_checks=True), user)
+
+
+@pytest.fixture
+def fragment_cache_on(settings):
+    settings.MELDCODE_FRAGMENT_CACHE = True
+
+
+@pytest.fixture
+def fragment_builds(monkeypatch):
+    """How often each fragment (by name) was built, a miss, rather than served from the
+    fragment cache (``core.fragments.cached``)."""
+    from core import fragments
+
+    counts: dict[str, int] = {}
+    original = fragments.cached
+
+    def counting(name, scope, build):
+        def counted():
+            counts[name] = counts.get(name, 0) + 1
+            return build()
+        return original(name, scope, counted)
+
+    monkeypatch.setattr(fragments, "cached", counting)
+    return counts

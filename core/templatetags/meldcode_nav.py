@@ -47,8 +47,8 @@ def site_header(context):
                 getattr(settings, "DEMO_MODE", False))
 
     def build():
-        return render_to_string("includes/site_header.html",
-                                {**flat, "notifications_unread": unread,
-                                 "csrf_token": fragments.slot("csrf")})
+        # No request: the context processors already ran for this page (``flat``).
+        return fragments.render_with_placeholders(
+            "includes/site_header.html", {**flat, "notifications_unread": unread}, None)
 
     return fragments.fill(fragments.cached("site-header", scope, build), request)

@@ -37,24 +37,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
-def _cache_on(settings):
-    settings.MELDCODE_FRAGMENT_CACHE = True
+def _cache_on(fragment_cache_on):
+    pass
 
 
 @pytest.fixture
-def builds(monkeypatch):
-    """How often each fragment was built (a miss) rather than served from the cache."""
-    counts: dict[str, int] = {}
-    original = fragments.cached
-
-    def counting(name, scope, build):
-        def counted():
-            counts[name] = counts.get(name, 0) + 1
-            return build()
-        return original(name, scope, counted)
-
-    monkeypatch.setattr(fragments, "cached", counting)
-    return counts
+def builds(fragment_builds):
+    return fragment_builds
 
 
 def _get(client, url):
@@ -307,17 +296,9 @@ def test_user_model_is_tracked():
 
 # --- The whole case page per viewer ----------------------------------------------------------
 
-def test_a_form_on_a_cached_case_page_carries_a_working_csrf_token(ib, case, builds):
-    from django.test import Client
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    client = Client(enforce_csrf_checks=True)
-    device, _ = TOTPDevice.objects.get_or_create(user=ib, name="default",
-                                                 defaults={"confirmed": True})
-    client.force_login(ib)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
+def test_a_form_on_a_cached_case_page_carries_a_working_csrf_token(ib, case, builds,
+                                                                  csrf_client):
+    client = csrf_client(ib)
     url = reverse("cases:detail", args=[case.pk])
     _get(client, url)
     page = _get(client, url)  # from the cache
@@ -407,18 +388,9 @@ def test_a_signal_recorded_through_the_form_reaches_the_cached_ib_dashboard(
 
 
 def test_the_search_form_on_a_cached_case_list_carries_a_working_csrf_token(ib, make_case,
-                                                                            builds):
-    from django.test import Client
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
+                                                                            builds, csrf_client):
     first, second = make_case(), make_case()
-    client = Client(enforce_csrf_checks=True)
-    device, _ = TOTPDevice.objects.get_or_create(user=ib, name="default",
-                                                 defaults={"confirmed": True})
-    client.force_login(ib)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
+    client = csrf_client(ib)
     url = reverse("cases:list")
     _get(client, url)
     page = _get(client, url)

@@ -6,11 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from core import fragments
 from notifications.models import Notification
 from schools.models import Membership
 from schools.roles import Role
@@ -19,34 +16,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
-def _cache_on(settings):
-    settings.MELDCODE_FRAGMENT_CACHE = True
-
-
-@pytest.fixture
-def builds(monkeypatch):
-    counts: dict[str, int] = {}
-    original = fragments.cached
-
-    def counting(name, scope, build):
-        def counted():
-            counts[name] = counts.get(name, 0) + 1
-            return build()
-        return original(name, scope, counted)
-
-    monkeypatch.setattr(fragments, "cached", counting)
-    return counts
-
-
-def _client(user) -> Client:
-    client = Client(enforce_csrf_checks=True)
-    device, _ = TOTPDevice.objects.get_or_create(user=user, name="default",
-                                                 defaults={"confirmed": True})
-    client.force_login(user)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
-    return client
+def _cache_on(fragment_cache_on):
+    pass
 
 
 def _header(client, url) -> str:
@@ -54,11 +25,12 @@ def _header(client, url) -> str:
     return body[body.index('<header class="site-header">'):body.index("</header>")]
 
 
-def test_the_header_comes_from_the_cache_and_its_logout_form_works(ib, builds):
-    client = _client(ib)
+def test_the_header_comes_from_the_cache_and_its_logout_form_works(ib, fragment_builds,
+                                                                   csrf_client):
+    client = csrf_client(ib)
     url = reverse("core:dashboard")
     first, second = _header(client, url), _header(client, url)
-    assert builds["site-header"] == 1
+    assert fragment_builds["site-header"] == 1
     csrf = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
     assert csrf.sub("", first) == csrf.sub("", second) and "meldcode-slot-" not in second
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', second).group(1)
@@ -67,8 +39,8 @@ def test_the_header_comes_from_the_cache_and_its_logout_form_works(ib, builds):
     assert client.get(url).status_code == 302  # logged out
 
 
-def test_the_current_page_is_marked_per_view(ib):
-    client = _client(ib)
+def test_the_current_page_is_marked_per_view(ib, csrf_client):
+    client = csrf_client(ib)
     dashboard = _header(client, reverse("core:dashboard"))
     cases = _header(client, reverse("cases:list"))
     assert re.search(r'href="/"\s+aria-current="page"', dashboard)
@@ -76,8 +48,8 @@ def test_the_current_page_is_marked_per_view(ib):
     assert not re.search(r'href="/dossiers/"\s+aria-current="page"', dashboard)
 
 
-def test_a_new_notification_and_a_lost_role_show_at_once(ib, school):
-    client = _client(ib)
+def test_a_new_notification_and_a_lost_role_show_at_once(ib, school, csrf_client):
+    client = csrf_client(ib)
     url = reverse("core:dashboard")
     assert "notif-count" not in _header(client, url)
     Notification.objects.create(user=ib, kind="nieuw_signaal", school=school, url="/")
@@ -87,7 +59,7 @@ def test_a_new_notification_and_a_lost_role_show_at_once(ib, school):
     assert "Nieuwe signalen" not in _header(client, url)
 
 
-def test_two_users_never_share_a_header(ib, vc):
-    assert ib.get_full_name() in _header(_client(ib), reverse("core:dashboard"))
-    header = _header(_client(vc), reverse("core:dashboard"))
+def test_two_users_never_share_a_header(ib, vc, csrf_client):
+    assert ib.get_full_name() in _header(csrf_client(ib), reverse("core:dashboard"))
+    header = _header(csrf_client(vc), reverse("core:dashboard"))
     assert vc.get_full_name() in header and ib.get_full_name() not in header

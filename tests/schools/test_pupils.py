@@ -7,8 +7,15 @@ from django.urls import reverse
 
 from schools.models import Parent, Pupil, PupilParent, SchoolClass
 from schools.roles import Role
-from tests.factories import (FamilyFactory, ParentFactory, PupilFactory, PupilParentFactory,
-                             SchoolClassFactory, SchoolFactory, staff)
+from tests.factories import (
+    FamilyFactory,
+    ParentFactory,
+    PupilFactory,
+    PupilParentFactory,
+    SchoolClassFactory,
+    SchoolFactory,
+    staff,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +76,18 @@ def test_pupil_list_searches_by_name_and_number(login, director, school):
         == ["Daan"]
     assert client.post(url, {"wissen": "1"}).status_code == 302
     assert sorted(p.first_name for p in client.get(url).context["pupils"]) == ["Daan", "Sanne"]
+
+
+def test_pupil_search_post_is_refused_outside_the_users_schools(login, director, teacher, ib,
+                                                                 school, other_school):
+    """The search is a POST now: other roles and other schools' staff get 403/404 for it as
+    for the page, and store nothing."""
+    url = reverse("schools:pupil_list", args=[school.pk])
+    for user in (teacher, ib, staff(Role.DIRECTEUR, other_school, username="directeur-elders")):
+        client = login(user)
+        assert client.post(url, {"q": "Bakker"}).status_code in (403, 404), user.username
+        assert "pupil_search" not in client.session
+    assert login(director).post(url, {"q": "Bakker"}).status_code == 302
 
 
 def test_pupil_list_hides_pupils_who_left(login, director, school):
