@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
+from core.fields import IdListField
 from core.models import AppendOnlyModel, LockVersionModel
 
 
@@ -214,9 +215,15 @@ class AccessLog(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, blank=True,
                              related_name="access_log", db_index=False)
     object_type = models.CharField(max_length=40)
-    object_id = models.PositiveBigIntegerField()
+    # The one object read; empty on an overview's row, which names its objects in listed_ids.
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
     action = models.CharField(max_length=20, choices=AccessAction.choices,
                               default=AccessAction.VIEW)
+    # An overview (action LISTED) logs ONE row per school and object type it showed, with the
+    # ids of the objects of ``object_type`` in it, instead of a row per object: a case list
+    # of 50 cases is one row, not 50 (each with six index entries). Found per object with
+    # ``listed_ids__has_id`` (PostgreSQL: a partial GIN index, migration 0005).
+    listed_ids = IdListField(null=True, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -756,10 +756,15 @@ def case_access_log(request, pk: int):
     # Capped: an offset past the database's integer range is an error, not a page.
     number = min(max(_int_param(request.GET.get("pagina")) or 1, 1), 100_000)
     start = (number - 1) * PAGE_SIZE
-    rows = list(AccessLog.objects.filter(case_id=case.pk).select_related("user")
+    # The case's own rows, and the overviews that showed it (one row per overview, found by
+    # the id in its list).
+    shown_in = Q(object_type=Case._meta.label_lower, listed_ids__has_id=case.pk)
+    rows = list(AccessLog.objects.filter(Q(case_id=case.pk) | shown_in).select_related("user")
                 .order_by("-at", "-pk")[start:start + PAGE_SIZE + 1])
     has_next, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
     for row in rows:
+        if row.object_id is None:
+            row.object_id = case.pk  # an overview's row: what concerns this page is the case
         try:
             row.object_label = apps.get_model(row.object_type)._meta.verbose_name
         except (LookupError, ValueError):

@@ -263,6 +263,8 @@ def execute(plan: PurgePlan) -> dict:
             history_rows += n
         else:
             removed[model._meta.label_lower] = removed.get(model._meta.label_lower, 0) + n
+    # 1b. overviews' rows name what they showed by id: those ids leave the lists
+    access_log += _strip_listed(plan)
     # 2. guardian's generic object permissions, if any were ever given on the case
     _delete_generic_guardian(plan)
     # 3. history of every collected id
@@ -295,6 +297,35 @@ def execute(plan: PurgePlan) -> dict:
     transaction.on_commit(lambda: _delete_files(files))
     return {"removed": dict(sorted(removed.items())), "history_rows": history_rows,
             "access_log": access_log, "files": len(files)}
+
+
+def _strip_listed(plan: PurgePlan) -> int:
+    """Remove the collected ids from the access log's overview rows (``listed_ids``: one row
+    per overview shown, with the ids of the cases or signals in it); a row whose list ends
+    empty is deleted. Returns the number of ids removed, each of which stood for one object
+    shown, as a per-object row did before."""
+    from cases.models import AccessLog
+    from cases.services import LISTED_TYPES
+
+    removed = 0
+    for model, ids in plan.ids.items():
+        label = model._meta.label_lower
+        if not ids or label not in LISTED_TYPES:
+            continue
+        ids = set(ids)
+        cond = Q(pk__in=[])
+        for pk in sorted(ids):
+            cond |= Q(listed_ids__has_id=pk)
+        emptied = []
+        for row in AccessLog.objects.filter(cond, object_type=label).only("pk", "listed_ids"):
+            left = [i for i in row.listed_ids if i not in ids]
+            removed += len(row.listed_ids) - len(left)
+            if left:
+                AccessLog.objects.filter(pk=row.pk).update(listed_ids=left)
+            else:
+                emptied.append(row.pk)
+        _delete(AccessLog.objects.filter(pk__in=emptied))
+    return removed
 
 
 def _delete(qs) -> int:

@@ -75,6 +75,10 @@ def rows_pointing_at_case(case_id: int) -> list[str]:
             n = model.objects.filter(object_type="cases.case", object_id=case_id).count()
             if n:
                 found.append(f"{model._meta.label_lower} object: {n}")
+        if "listed_ids" in names:
+            n = model.objects.filter(object_type="cases.case", listed_ids__has_id=case_id).count()
+            if n:
+                found.append(f"{model._meta.label_lower} listed: {n}")
         if "url" in names:
             n = model.objects.filter(Q(url__contains=f"/dossiers/{case_id}/")
                                      | Q(url__contains=f"/dossier/{case_id}/")).count()
@@ -118,6 +122,16 @@ def world(settings):
     log_access(user=u["ib"], obj=case)
     log_access(user=u["ib"], obj=o["signal"], case=case)
     log_access(user=u["ib"], obj=o["attachment"], case=case)
+    # Overviews that showed the case or its signal: with another case or signal that stays,
+    # and alone.
+    from cases.services import log_listed_rows
+
+    school_id = o["school"].pk
+    log_listed_rows(user=u["ib"], rows=[("cases.case", case.pk, school_id, case.pk),
+                                        ("cases.case", o["staff_case"].pk, school_id, None),
+                                        ("signals.signal", o["signal"].pk, school_id, None),
+                                        ("signals.signal", shared.pk, school_id, None)])
+    log_listed_rows(user=u["vc"], rows=[("cases.case", case.pk, school_id, case.pk)])
     Notification.objects.create(user=u["vc"], kind=Kind.REMINDER, url=f"/dossiers/{case.pk}/",
                                 school=o["school"], object_type="cases.case",
                                 object_id=case.pk)
@@ -180,9 +194,15 @@ def test_nothing_mentions_the_case_or_the_pupil_after_destruction(
     job = ExportJob.objects.get(access_request=o["access_request"])
     assert job.file_name == "" and job.file_removed_at is not None
     assert not AccessLog.objects.filter(object_type="cases.case", object_id=case.pk).exists()
+    # The overviews keep what stays (the staff-route case, the shared signal); the one that
+    # showed only this case is gone.
+    listed = {(r.user_id, r.object_type): r.listed_ids
+              for r in AccessLog.objects.filter(action="in_lijst")}
+    assert listed == {(u["ib"].pk, "cases.case"): [o["staff_case"].pk],
+                      (u["ib"].pk, "signals.signal"): [o["shared"].pk]}
     # The tombstone: who, when, why, counts; no content, no name, no case id or number.
     tomb = Tombstone.objects.get()
-    assert tomb.access_log_removed >= 3 and tomb.files_removed == 3 and tomb.history_rows > 20
+    assert tomb.access_log_removed >= 3 + 3 and tomb.files_removed == 3 and tomb.history_rows > 20
     assert tomb.removed["cases.consultation"] == 1
     assert tomb.removed["afwegingskader.decision"] == 1
     assert tomb.removed["specialroutes.acutecall"] == 1
