@@ -200,6 +200,8 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 1000},
     },
 }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "core.cache.RedisCache"  # one Redis client per process
 # Serve fragments from that cache, keyed on content tokens (core.versions); off = always render.
 MELDCODE_FRAGMENT_CACHE = env.bool("MELDCODE_FRAGMENT_CACHE", default=True)
 # Whether every process sees the same cache: only then may it hold what a change made in

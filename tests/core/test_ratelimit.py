@@ -197,7 +197,7 @@ def _settings_in_subprocess(extra_env):
 def test_cache_is_redis_when_configured_and_memory_otherwise():
     backend, location = _settings_in_subprocess(
         {"REDIS_CACHE_URL": "redis://127.0.0.1:6379/1"})
-    assert backend == "django.core.cache.backends.redis.RedisCache"
+    assert backend == "core.cache.RedisCache"  # Django's, with one Redis client per process
     assert location == "redis://127.0.0.1:6379/1"
     backend, _ = _settings_in_subprocess({})
     assert backend == "django.core.cache.backends.locmem.LocMemCache"
@@ -213,7 +213,7 @@ def test_counting_works_on_redis(settings):
     from django.core.cache import caches
 
     prefix = f"meldcode-test-{uuid.uuid4().hex}"
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+    settings.CACHES = {"default": {"BACKEND": "core.cache.RedisCache",
                                    "LOCATION": "redis://127.0.0.1:6379/1",
                                    "KEY_PREFIX": prefix}}
     settings.MELDCODE_RATELIMITS = {**settings.MELDCODE_RATELIMITS, "export-user": (2, 60)}
