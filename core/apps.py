@@ -12,9 +12,11 @@ class CoreConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from . import versions
+        from .history import cache_history_manager_classes
         from .middleware import session_refreshed_at_login
 
         versions.connect()
+        cache_history_manager_classes()
 
         user_logged_in.connect(session_refreshed_at_login, dispatch_uid="core.session_refreshed")
 

@@ -10,7 +10,8 @@ of every process. Hence:
   not the per-process memory cache, i.e. Redis through ``REDIS_CACHE_URL``). With the memory
   cache nothing is cached here and every request reads the database, as before.
 * Each entry carries the token of its key's generation. ``invalidate`` replaces the token
-  (right away and again after the transaction commits), so a value computed from rows read
+  (right away and again after the transaction commits; outside a transaction once, the rows
+  being committed already), so a value computed from rows read
   before a concurrent change was committed is never served after that change: it was stored
   under the old token, or computed after the new token, thus after the commit.
 """
@@ -101,14 +102,24 @@ def invalidate(name: str, ident) -> None:
     """End the cached value of ``name``/``ident`` in every process (no-op without a shared
     cache). Call it from the code that changes the underlying rows, inside or outside a
     transaction."""
+    invalidate_many(name, (ident,))
+
+
+def invalidate_many(name: str, idents) -> None:
+    """``invalidate(name, ident)`` for each of ``idents``, in one round trip to the cache (and
+    one more after the commit)."""
     if not enabled():
         return
-    token_key, _value_key = _keys(name, ident)
+    token_keys = sorted({_keys(name, ident)[0] for ident in idents})
+    if not token_keys:
+        return
 
     def renew():
-        cache.set(token_key, uuid.uuid4().hex, None)
+        cache.set_many({key: uuid.uuid4().hex for key in token_keys}, None)
 
-    renew()
-    # Again after the commit: a request that read the old rows in between stored its value
-    # under the token set just now.
+    if transaction.get_connection().in_atomic_block:
+        renew()
+    # (Again) after the commit: a request that read the old rows in between stored its value
+    # under the token set just now. Outside a transaction the rows are committed already and
+    # ``on_commit`` renews at once: once is enough.
     transaction.on_commit(renew)

@@ -6,7 +6,8 @@ Three kinds of token, each a row of ``ContentVersion`` (missing row = token 0):
 - ``case``: the case's own content (its records, signals, decisions, grants, step).
 - ``school_data``: any case or signal content at the school (lists, dashboards, agendas).
 - ``school_directory``: the school's people and pupils (names, groups, roles), shown beside
-  case content everywhere.
+  case content everywhere, and how those people want to be told of notifications (the
+  notified role holders are cached under it: ``notifications.services.role_holders``).
 
 Writes are found by Django's model signals (``post_save``, ``post_delete``, ``m2m_changed``) for
 every model of the case-data apps and the school directory, resolved to schools and cases by
@@ -38,6 +39,10 @@ SCHOOL_DIRECTORY = "school_directory"
 # Apps whose models are case content; ``schools`` and the user model are the directory.
 CONTENT_APPS = ("cases", "signals", "afwegingskader", "specialroutes")
 DIRECTORY_APPS = ("schools",)
+# Per-user rows of other apps that change the directory of every school of their user.
+USER_DIRECTORY_MODELS = {
+    "notifications.mailpreference",  # read with the role holders that are notified
+}
 # Written on every read or by background bookkeeping; nothing a fragment shows.
 IGNORED_MODELS = {
     "cases.accesslog",          # one row per read: bumping would defeat every cache
@@ -138,6 +143,8 @@ def targets_for(instance) -> Targets:
     if label in IGNORED_MODELS:
         return Targets()
     app = instance._meta.app_label
+    if label in USER_DIRECTORY_MODELS:
+        return Targets(directory_users={instance.user_id})
     if app in CONTENT_APPS:
         return _content_targets(instance)
     if app in DIRECTORY_APPS or isinstance(instance, get_user_model()):
@@ -303,7 +310,7 @@ def _on_m2m(sender, instance, action, **kwargs):
 def tracked_models() -> list:
     models = [m for m in apps.get_models()
               if (m._meta.app_label in CONTENT_APPS + DIRECTORY_APPS
-                  or m is get_user_model())
+                  or m is get_user_model() or m._meta.label_lower in USER_DIRECTORY_MODELS)
               and m._meta.label_lower not in IGNORED_MODELS
               and not m.__name__.startswith("Historical")]
     return models

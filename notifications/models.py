@@ -51,8 +51,7 @@ def invalidate_unread(user_ids) -> None:
     """End the unread counts cached for the navigation (``context_processors``)."""
     from core import sharedcache
 
-    for user_id in set(user_ids):
-        sharedcache.invalidate(UNREAD_CACHE, user_id)
+    sharedcache.invalidate_many(UNREAD_CACHE, set(user_ids))
 
 
 class NotificationQuerySet(models.QuerySet):

@@ -20,10 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
-from core.tasks import send_plain_email
+from core import fragments, versions
+from core.tasks import send_plain_email, send_plain_emails
 from schools.models import Membership
 
-from .models import MailFrequency, MailPreference, Notification
+from .models import Kind, MailFrequency, MailPreference, Notification
 
 MAIL_SUBJECT = gettext_noop("Meldcode: er staat iets voor u klaar")
 MAIL_FOOTER = gettext_noop("Deze e-mail bevat bewust geen inhoud over leerlingen.")
@@ -63,15 +64,34 @@ def role_holders(school, roles: Sequence[str], *, exclude_user_id: int | None = 
     whether they chose the daily digest (always False without ``with_digest``).
 
     Holders of ``roles[0]`` come first, then those of ``roles[1]`` and so on, each by user id;
-    a user holding several of the roles appears once, at their first. One query.
+    a user holding several of the roles appears once, at their first. One query, or with the
+    fragment cache one token query: the holders of a school are kept in the process's memory
+    under its ``school_directory`` token and today's date (``core.versions``).
     (A board role is never held at a school and a school role always is: the constraint
     ``membership_school_matches_role``.)
     """
+    holders = fragments.cached(
+        "notify-role-holders",
+        lambda: _role_holders_scope(school, roles, with_digest),
+        lambda: _role_holders_query(school, roles, with_digest))
+    if exclude_user_id is not None:
+        holders = [(u, digest) for u, digest in holders if u.pk != exclude_user_id]
+    return holders
+
+
+def _role_holders_scope(school, roles, with_digest) -> tuple:
+    """Key parts for the holders of ``roles`` at ``school``: its directory token (it changes
+    with every change of a role, a user or a mail preference there, including the board's
+    roles and users) and today (roles start and end by date)."""
+    school_id = getattr(school, "pk", school)
+    token = versions.tokens(directory_schools=[school_id])
+    return (school_id, tuple(roles), with_digest, tuple(token.items()), timezone.localdate())
+
+
+def _role_holders_query(school, roles, with_digest) -> list[tuple[object, bool]]:
     rows = (Membership.objects.active().filter(_school_q(school))
             .filter(role__in=roles, user__is_active=True)
             .select_related("user").order_by())
-    if exclude_user_id is not None:
-        rows = rows.exclude(user_id=exclude_user_id)
     if with_digest:
         rows = rows.annotate(_digest=Exists(MailPreference.objects.filter(
             user_id=OuterRef("user_id"), frequency=MailFrequency.DAILY)))
@@ -119,8 +139,17 @@ def queue_mail_after_commit(*, to: str, body: str) -> None:
         transaction.on_commit(lambda: send_plain_email.delay(_(MAIL_SUBJECT), body, [to]))
 
 
+def queue_mails_after_commit(mails: list[tuple[str, str]]) -> None:
+    """Send content-free e-mails, one per ``(to, body)`` pair, in one task once the
+    surrounding transaction has committed."""
+    mails = [(to, body) for to, body in mails if to]
+    if mails:
+        transaction.on_commit(lambda: send_plain_emails.delay(_(MAIL_SUBJECT), mails))
+
+
 def notify(*, users, kind: str, url: str, school=None, obj=None, email: bool = True) -> list:
-    """Create one in-app notification per user and, after commit, a content-free e-mail.
+    """Create one in-app notification per user and, after commit, a content-free e-mail each
+    (all sent by one task).
 
     Users without a role in force at ``school`` (or anywhere, without a school) are skipped.
     Users who chose the daily digest get no e-mail now; their notification waits for the digest.
@@ -137,7 +166,8 @@ def notify_role_holders(*, school, roles: Sequence[str], kind: str, url: str, ob
     except ``exclude_user_id``.
 
     The same rules as ``notify``; the query that finds the holders is the role check and
-    reads their mail preferences, so one query before the insert instead of four.
+    reads their mail preferences, so one query before the insert instead of four (with the
+    fragment cache a token query, see ``role_holders``).
     """
     recipients = role_holders(school, roles, exclude_user_id=exclude_user_id,
                               with_digest=email)
@@ -145,17 +175,19 @@ def notify_role_holders(*, school, roles: Sequence[str], kind: str, url: str, ob
 
 
 def _deliver(recipients: list[tuple[object, bool]], *, kind, url, school, obj, email) -> list:
-    """The notifications for ``(user, wants the digest)`` pairs, and the e-mails after commit."""
+    """The notifications for ``(user, wants the digest)`` pairs, and the e-mails after commit
+    (one task for all of them, each mail to its one recipient)."""
     rows = [Notification(user=u, kind=kind, url=url, school=school,
                          object_type=obj._meta.label_lower if obj is not None else "",
                          object_id=getattr(obj, "pk", None),
                          digest_pending=email and digest) for u, digest in recipients]
     Notification.objects.bulk_create(rows)
     if email:
-        for row in rows:
-            if row.user.email and not row.digest_pending:
-                queue_mail_after_commit(to=row.user.email,
-                                        body=mail_body(row.get_kind_display(), url))
+        to = [row.user.email for row in rows if row.user.email and not row.digest_pending]
+        if to:
+            # The same text for everyone: the kind's and the link.
+            body = mail_body(Kind(kind).label, url)
+            queue_mails_after_commit([(address, body) for address in to])
     return rows
 
 

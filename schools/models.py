@@ -182,28 +182,41 @@ class MembershipQuerySet(models.QuerySet):
         on = on or timezone.localdate()
         return self.filter(Q(starts_on__lte=on), Q(ends_on__isnull=True) | Q(ends_on__gte=on))
 
-    # Bulk writes send no signals: they end the cached roles themselves (``schools.access``).
+    # Bulk writes send no signals: they end the cached roles themselves (``schools.access``)
+    # and change the directory tokens of the schools involved (``core.versions``: the
+    # notified role holders are cached under them).
     def update(self, **kwargs):
-        from core import sharedcache
+        from core import sharedcache, versions
 
         from .access import invalidate_roles
 
-        if not sharedcache.enabled():
-            return super().update(**kwargs)
-        user_ids = set(self.values_list("user_id", flat=True))
+        rows = list(self.values_list("user_id", "school_id", "board_id"))
         count = super().update(**kwargs)
+        user_ids = {user_id for user_id, _school, _board in rows}
         if "user" in kwargs:  # moved to another user
             user_ids.add(getattr(kwargs["user"], "pk", kwargs["user"]))
         if "user_id" in kwargs:
             user_ids.add(kwargs["user_id"])
-        for user_id in user_ids:
-            invalidate_roles(user_id)
+        # The schools the rows were at, and (through their users) the ones they are at now.
+        versions.bump(versions.Targets(
+            directory_schools={school for _u, school, _b in rows if school is not None},
+            directory_boards={board for _u, school, board in rows if school is None},
+            directory_users=user_ids))
+        if sharedcache.enabled():
+            for user_id in user_ids:
+                invalidate_roles(user_id)
         return count
 
     def bulk_create(self, objs, *args, **kwargs):
+        from core import versions
+
         from .access import invalidate_roles
 
         objs = super().bulk_create(objs, *args, **kwargs)
+        targets = versions.Targets()
+        for obj in objs:
+            targets.update(versions.targets_for(obj))
+        versions.bump(targets)
         for user_id in {obj.user_id for obj in objs}:
             invalidate_roles(user_id)
         return objs

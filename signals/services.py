@@ -182,7 +182,8 @@ def _notify_new_signal(signal: Signal) -> None:
                   args=None if signal.staff_suspect else [signal.pk])
     for kind, roles in _recipient_roles(signal).items():
         # The recipients as ``signal_recipients`` finds them, in one query per kind that
-        # is also notify's role check and reads the mail preferences.
+        # is also notify's role check and reads the mail preferences (or from the cache
+        # under the school's directory token: ``role_holders``).
         notify_role_holders(school=signal.school, roles=roles, kind=kind, url=url, obj=signal,
                             exclude_user_id=signal.recorded_by_id)
 

@@ -102,6 +102,40 @@ def test_invalidation_is_repeated_after_commit(shared_cache, django_capture_on_c
     assert sharedcache.get_or_compute("t", 1, lambda: "new", 60) == "new"
 
 
+def test_invalidating_several_is_one_round_trip_now_and_one_after_commit(
+        shared_cache, django_capture_on_commit_callbacks):
+    for ident in (1, 2, 3):
+        assert sharedcache.get_or_compute("t", ident, lambda: "old", 60) == "old"
+    with mock.patch.object(sharedcache.cache, "set_many",
+                           wraps=sharedcache.cache.set_many) as set_many:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            sharedcache.invalidate_many("t", [1, 2, 2])
+            assert set_many.call_count == 1
+            # A request reads the rows not yet committed: the old ones. It caches them.
+            assert sharedcache.get_or_compute("t", 1, lambda: "old", 60) == "old"
+        for callback in callbacks:  # the commit
+            callback()
+        assert set_many.call_count == 2
+    assert sharedcache.get_or_compute("t", 1, lambda: "new", 60) == "new"
+    assert sharedcache.get_or_compute("t", 2, lambda: "new", 60) == "new"
+    assert sharedcache.get_or_compute("t", 3, lambda: "unused", 60) == "old"  # not named
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_one_round_trip_ends_them(settings):
+    """The rows are committed already: renewing once, now, is what the commit would do."""
+    settings.MELDCODE_SHARED_CACHE = True
+    for ident in (1, 2):
+        sharedcache.get_or_compute("t", ident, lambda: "old", 60)
+    with mock.patch.object(sharedcache.cache, "set_many",
+                           wraps=sharedcache.cache.set_many) as set_many:
+        sharedcache.invalidate_many("t", [1, 2])
+        sharedcache.invalidate("t", 1)
+    assert set_many.call_count == 2
+    assert sharedcache.get_or_compute("t", 1, lambda: "new", 60) == "new"
+    assert sharedcache.get_or_compute("t", 2, lambda: "new", 60) == "new"
+
+
 # --- sessions with cached_db --------------------------------------------------------------------
 
 def test_logout_ends_the_session_in_every_process(shared_cache, verified_client, school):

@@ -586,7 +586,8 @@ def test_record_post_query_budget(verified_client, teacher, school, ib, vc, rows
     user, OTP device, roles, school, the chosen pupils (one query for all rows, not the
     school's pupil list), the signal with its version and pupil links (each with history, the
     links together whatever their number), then one query for the recipients with their mail
-    preferences and the notifications insert. The count does not grow with the rows."""
+    preferences (or, cached, for the school's directory token) and the notifications insert.
+    The count does not grow with the rows."""
     pupils = [PupilFactory(school=school) for _ in range(rows + 1)]
     client = _login(verified_client, teacher)
     client.get(CREATE)  # warm-up: the role permissions cache
@@ -603,6 +604,46 @@ def test_record_post_query_budget(verified_client, teacher, school, ib, vc, rows
         (p.pk, teacher.pk, "+") for p in pupils[:rows]}
     from notifications.models import Notification
     assert set(Notification.objects.values_list("user", flat=True)) == {ib.pk, vc.pk}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_record_post_tells_the_holders_of_now_each_by_their_own_mail_and_bell(
+        verified_client, teacher, school, ib, vc, pupil, settings, mailoutbox):
+    """As in production (commits, the shared cache, the cached role holders): right after the
+    POST each recipient's bell counts it, each gets their own mail unless they chose the
+    digest, and a role ended between two signals is not told of the second."""
+    from notifications.models import MailFrequency, MailPreference, Notification
+    from schools.services import membership_end
+
+    settings.MELDCODE_SHARED_CACHE = True
+    MailPreference.objects.create(user=vc, frequency=MailFrequency.DAILY)
+
+    def bells():
+        counts = []
+        for user in (ib, vc):
+            response = _login(verified_client, user).get(reverse("core:dashboard"))
+            counts.append(response.context["notifications_unread"]())
+        return counts
+
+    assert bells() == [0, 0]  # cached now
+    client = _login(verified_client, teacher)
+    assert client.post(CREATE, form_data([(pupil, PupilRole.CONCERNED)])).status_code == 302
+    assert bells() == [1, 1]
+    assert [m.to for m in mailoutbox] == [[ib.email]]
+    assert sorted(Notification.objects.values_list("user_id", "digest_pending")) == sorted(
+        [(ib.pk, False), (vc.pk, True)])
+
+    vc_role = vc.memberships.get()
+    vc_role.starts_on = timezone.localdate() - datetime.timedelta(days=7)
+    vc_role.save()
+    membership_end(actor=None, membership=vc_role,
+                   ends_on=timezone.localdate() - datetime.timedelta(days=1))
+    client = _login(verified_client, teacher)
+    assert client.post(CREATE, form_data([(pupil, PupilRole.CONCERNED)])).status_code == 302
+    assert Notification.objects.filter(user=ib).count() == 2
+    assert Notification.objects.filter(user=vc).count() == 1
+    assert [m.to for m in mailoutbox] == [[ib.email], [ib.email]]
+    assert bells()[0] == 2
 
 
 def test_my_signals_pages_without_losing_rows(verified_client, make_signal, teacher):
