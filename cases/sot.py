@@ -10,13 +10,16 @@ meeting that discusses it (``selectors.case_visibility_q``).
 
 from __future__ import annotations
 
+import functools
+
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import rawload
 from notifications.models import Kind
 from notifications.services import notify
 from schools.access import active_roles, perms_at, school_ids_with_perm
@@ -34,14 +37,22 @@ def _attends(user):
         sotmeeting_id=OuterRef("pk"), user_id=user.pk))
 
 
+def _meeting_scope(user) -> tuple[set[int], set[int]]:
+    """(schools whose every meeting ``user`` sees, schools where they see the meetings they
+    attend or chair). Both empty without a role at a school: attending a meeting once gives
+    nothing after the job ends."""
+    school_ids = {r.school_id for r in active_roles(user) if r.school_id is not None}
+    if not school_ids:
+        return set(), set()
+    return school_ids_with_perm(user, MANAGE_PERM), school_ids
+
+
 def meeting_visibility_q(user) -> Q:
     """The condition on ``SotMeeting`` rows ``user`` may see. A role at the school is always
     required: attending a meeting once gives nothing after the job ends."""
-    roles = active_roles(user)
-    school_ids = {r.school_id for r in roles if r.school_id is not None}
+    lead, school_ids = _meeting_scope(user)
     if not school_ids:
         return Q(pk__in=[])
-    lead = school_ids_with_perm(user, MANAGE_PERM)
     return Q(school_id__in=lead) | (Q(school_id__in=school_ids) & (Q(chair_id=user.pk)
                                                                    | _attends(user)))
 
@@ -53,8 +64,32 @@ def meetings_visible_to(user) -> QuerySet[SotMeeting]:
 
 
 def meeting_get_for_user(user, pk: int) -> SotMeeting:
-    """The meeting, or 404 when it does not exist or ``user`` may not see it."""
-    return get_object_or_404(meetings_visible_to(user), pk=pk)
+    """The meeting with school and chair, or 404 when it does not exist or ``user`` may not
+    see it: ``get_object_or_404(meetings_visible_to(user), pk=pk)``, as one hand-written query
+    (``core.rawload``; building that queryset costs more CPU than the rest of the page on a
+    cache hit). The condition is ``meeting_visibility_q``'s; equality with the queryset for
+    every user and meeting is pinned in ``tests/cases/test_rawload``."""
+    lead, school_ids = _meeting_scope(user)
+    if not school_ids:
+        raise Http404
+    col = functools.partial(rawload.column, SotMeeting)
+    link = SotMeeting.attendees.through
+    attends = (f"EXISTS (SELECT 1 FROM {rawload.table(link, 'a')}"
+               f" WHERE {rawload.column(link, 'sotmeeting', 'a')} = {col('pk')}"
+               f" AND {rawload.column(link, 'user', 'a')} = %s)")
+    schools = sorted(school_ids)
+    visible = (f"({col('school')} IN ({rawload.placeholders(schools)})"
+               f" AND ({col('chair')} = %s OR {attends}))")
+    params = [int(pk), *schools, user.pk, user.pk]
+    if lead:
+        leads = sorted(lead)
+        visible = f"({col('school')} IN ({rawload.placeholders(leads)}) OR {visible})"
+        params[1:1] = leads
+    meeting = rawload.load_one(SotMeeting, f"{col('pk')} = %s AND {visible}", params,
+                               related=("school", "chair"))
+    if meeting is None:
+        raise Http404
+    return meeting
 
 
 def can_manage_meetings(user, school) -> bool:

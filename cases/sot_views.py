@@ -117,7 +117,7 @@ def meeting_edit(request, pk: int):
 @login_required
 def meeting_detail(request, pk: int):
     """The meeting and its agenda: only the cases the user may see, each read logged."""
-    meeting = get_object_or_404(meetings_visible_to(request.user), pk=pk)
+    meeting = meeting_get_for_user(request.user, pk)
     user = request.user
     manage = can_manage_meetings(user, meeting.school)
 
