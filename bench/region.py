@@ -69,7 +69,7 @@ def _session(user) -> str:
                                                  defaults={"confirmed": True})
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[BACKEND_SESSION_KEY] = "core.auth.ModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store["otp_device_id"] = device.persistent_id
     store.save()

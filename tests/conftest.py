@@ -102,7 +102,7 @@ def bestuur(school):
                  first_name="Anna", last_name="Aalders")
 
 
-def login_verified(client, user, backend="django.contrib.auth.backends.ModelBackend"):
+def login_verified(client, user, backend="core.auth.ModelBackend"):
     """Log ``user`` in on ``client`` as after a real two-factor login."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -119,7 +119,7 @@ def login_verified(client, user, backend="django.contrib.auth.backends.ModelBack
 def verified_client(client):
     """A test client whose logins count as two-factor verified."""
 
-    def force_login(user, backend="django.contrib.auth.backends.ModelBackend", *,
+    def force_login(user, backend="core.auth.ModelBackend", *,
                     stepped_up=False):
         login_verified(client, user, backend)
         if stepped_up:

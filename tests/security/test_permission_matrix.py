@@ -358,7 +358,7 @@ def _signed_in_session(user, device) -> str:
 
     store = import_module(django_settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = user._meta.pk.value_to_string(user)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[BACKEND_SESSION_KEY] = "core.auth.ModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store["otp_device_id"] = device.persistent_id
     store.save()
