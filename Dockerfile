@@ -53,10 +53,12 @@ EXPOSE 8000
 # gthread workers: 3 processes x 4 threads per container; scale out with more containers.
 # Every thread keeps its own database connection (CONN_MAX_AGE), so mind PostgreSQL's
 # max_connections: (containers x workers x threads) + Celery + a margin.
+# A worker is replaced after about 10,000 requests (a guard against slow leaks); each
+# replacement empties that worker's fragment cache (core.fragments), so not much sooner.
 CMD ["gunicorn", "meldcode.wsgi:application", \
      "--bind", "0.0.0.0:8000", \
      "--worker-class", "gthread", "--workers", "3", "--threads", "4", \
      "--timeout", "60", "--graceful-timeout", "30", \
-     "--max-requests", "1000", "--max-requests-jitter", "100", \
+     "--max-requests", "10000", "--max-requests-jitter", "1000", \
      "--worker-tmp-dir", "/dev/shm", \
      "--no-control-socket"]

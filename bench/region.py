@@ -306,6 +306,9 @@ def start_server(db: str, args) -> subprocess.Popen:
         [gunicorn, "meldcode.wsgi:application", "--bind", f"127.0.0.1:{args.port}",
          "--worker-class", "gthread", "--workers", str(args.workers), "--threads",
          str(args.threads), "--timeout", "60", "--no-control-socket",
+         # As the Dockerfile: each worker is replaced after about 10,000 requests.
+         "--max-requests", "10000", "--max-requests-jitter", "1000",
+         "--worker-tmp-dir", "/dev/shm",
          "--error-logfile", str(ROOT / "var" / "bench-gunicorn.log"), "--log-level", "warning"],
         cwd=ROOT, env=env)
     import urllib.request

@@ -529,7 +529,7 @@ def main():
                             "--bind", f"127.0.0.1:{args.port}", "--worker-class", "gthread",
                             "--workers", str(args.web_workers), "--threads",
                             str(args.web_threads), "--timeout", "60",
-                            "--max-requests", "1000", "--max-requests-jitter", "100",
+                            "--max-requests", "10000", "--max-requests-jitter", "1000",
                             "--worker-tmp-dir", "/dev/shm", "--no-control-socket"],
                env, workdir).start()
     worker_cmd = [PY, "-m", "celery", "-A", "meldcode", "worker", "--loglevel=INFO",
