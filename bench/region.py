@@ -89,7 +89,11 @@ def _page_requests(pages: list[str]) -> dict[str, dict]:
 
     User = get_user_model()
     cookie_name = settings.SESSION_COOKIE_NAME
-    schools = list(School.objects.order_by("pk")[:USERS_PER_PAGE])
+    # The signal POSTs go to the next eight schools: a thousand new signals a round at the
+    # schools the other pages read would have every other page measured mostly as its first
+    # rebuild after a write (that cost is the "rendered" column and the cache-off run).
+    every = list(School.objects.order_by("pk")[:2 * USERS_PER_PAGE])
+    schools, post_schools = every[:USERS_PER_PAGE], every[USERS_PER_PAGE:]
 
     def cookie(username: str) -> str:
         key = _session(User.objects.get(username=username))
@@ -114,8 +118,9 @@ def _page_requests(pages: list[str]) -> dict[str, dict]:
                 meeting = SotMeeting.objects.filter(school=school).order_by("-held_on").first()
                 reqs.append(("GET", f"/dossiers/sot/{meeting.pk}/", cookie(f"sot-{i}-0"), "-"))
             elif page == "signal":
-                user = User.objects.get(username=f"leerkracht-{i}-1")
-                _choices, pupils = pupil_choices(user, school)
+                n = USERS_PER_PAGE + i
+                user = User.objects.get(username=f"leerkracht-{n}-1")
+                _choices, pupils = pupil_choices(user, post_schools[i])
                 body = urlencode({
                     "csrfmiddlewaretoken": CSRF_SECRET,
                     "observed_on": datetime.date.today().isoformat(),
@@ -127,7 +132,7 @@ def _page_requests(pages: list[str]) -> dict[str, dict]:
                     "leerlingen-MIN_NUM_FORMS": "0", "leerlingen-MAX_NUM_FORMS": "1000",
                     "leerlingen-0-pupil": str(next(iter(pupils))),
                     "leerlingen-0-role": "betrokken"})
-                reqs.append(("POST", "/signalen/nieuw/", cookie(f"leerkracht-{i}-1"), body))
+                reqs.append(("POST", "/signalen/nieuw/", cookie(f"leerkracht-{n}-1"), body))
             else:
                 raise SystemExit(f"unknown page {page}")
         out[page] = {"requests": reqs, "expected": 302 if page == "signal" else 200}
@@ -257,6 +262,23 @@ def inprocess(args) -> None:
             _client_request(client, *req)
             result["pages"][page]["times"].append(time.perf_counter() - started)
             result["pages"][page]["cpu"].append(time.process_time() - cpu)
+    # The same pages rendered on every request (the fragment cache off): what a page costs
+    # after a write at its school, and the figure the full-vs-tenth comparison is about.
+    from django.test import override_settings
+
+    with override_settings(MELDCODE_FRAGMENT_CACHE=False):
+        for page, spec in specs.items():
+            with CaptureQueriesContext(connection) as ctx:
+                _client_request(client, *spec["requests"][0])
+            result["pages"][page].update(rendered_queries=len(ctx), rendered_times=[],
+                                         rendered_cpu=[])
+        for n in range(args.samples):
+            for page, spec in specs.items():
+                req = spec["requests"][n % len(spec["requests"])]
+                started, cpu = time.perf_counter(), time.process_time()
+                _client_request(client, *req)
+                result["pages"][page]["rendered_times"].append(time.perf_counter() - started)
+                result["pages"][page]["rendered_cpu"].append(time.process_time() - cpu)
     result["requests"] = specs
     if args.extras:
         import traceback
@@ -306,8 +328,11 @@ def start_server(db: str, args) -> subprocess.Popen:
         [gunicorn, "meldcode.wsgi:application", "--bind", f"127.0.0.1:{args.port}",
          "--worker-class", "gthread", "--workers", str(args.workers), "--threads",
          str(args.threads), "--timeout", "60", "--no-control-socket",
-         # As the Dockerfile: each worker is replaced after about 10,000 requests.
-         "--max-requests", "10000", "--max-requests-jitter", "1000",
+         # Not the Dockerfile's --max-requests 10000: at this synthetic rate every worker
+         # would be replaced every minute or two (a new process, an empty fragment cache),
+         # where a school's load takes hours to reach it. A run with it: --max-requests.
+         *(["--max-requests", str(args.max_requests), "--max-requests-jitter",
+            str(args.max_requests // 10)] if args.max_requests else []),
          "--worker-tmp-dir", "/dev/shm",
          "--error-logfile", str(ROOT / "var" / "bench-gunicorn.log"), "--log-level", "warning"],
         cwd=ROOT, env=env)
@@ -357,59 +382,73 @@ def report(args, full: dict, tenth: dict | None, load: dict[str, list]) -> str:
              f"Command: `{' '.join([Path(sys.executable).name, 'bench/region.py', *sys.argv[1:]])}`"
              f" — wrk -t2 -c{args.concurrency}, {args.rounds} rounds x {args.duration} s per "
              f"page (round-robin, after a {args.warmup} s warm-up round), gunicorn gthread "
-             f"{args.workers} workers x {args.threads} threads.", "",
+             f"{args.workers} workers x {args.threads} threads"
+             + (f", a worker replaced after about {args.max_requests} requests "
+                f"(--max-requests)" if getattr(args, "max_requests", 0) else
+                ", no --max-requests") + ".", "",
              "Fragment cache (`core.fragments`): "
              + ("**off** (`MELDCODE_FRAGMENT_CACHE=0`): every request renders its page."
                 if os.environ.get("MELDCODE_FRAGMENT_CACHE", "1").lower() in ("0", "false", "off")
                 else "**on** (the default): after each worker's first request per user and "
                      "page, pages come from process memory until their content changes (the "
-                     "signal POST changes its school's token, so the other pages are measured "
-                     "in turn, not during it)."), ""]
+                     "signal POSTs go to eight other schools, so the other pages are measured "
+                     "as served in a steady state; a page after a write is the 'rendered' "
+                     "pass below)."), ""]
     if load:
         floor = load.get("floor")
         floor_rps = (sum(r["requests"] for r in floor) / sum(r["duration_us"] for r in floor)
                      * 1e6) if floor else None
         lines += ["## Throughput and latency at concurrency %d (full scale)" % args.concurrency,
+                  "", "The ratio is the page's req/s over all rounds divided by the floor's; the "
+                  "median ratio is the median over the rounds of the page's req/s in a round "
+                  "divided by the floor's in the same round (rounds are minutes apart at most, "
+                  "so a burst of load from outside the benchmark weighs less).",
                   "", "| page | req/s | p50 ms | p95 ms | p99 ms | ratio to floor | "
-                  "unexpected status / socket errors | load avg (per round) |",
-                  "|---|---:|---:|---:|---:|---:|---:|---|"]
+                  "median ratio | unexpected status / socket errors | load avg (per round) |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
         for page in pages:
             rounds = load[page]
             rps = sum(r["requests"] for r in rounds) / sum(r["duration_us"] for r in rounds) * 1e6
             med = {p: statistics.median(r[f"{p}_us"] for r in rounds) / 1000
                    for p in ("p50", "p95", "p99")}
             ratio = f"{rps / floor_rps:.2f}" if floor_rps else "—"
+            per_round = ([r["requests"] / r["duration_us"] / (f["requests"] / f["duration_us"])
+                          for r, f in zip(rounds, floor)] if floor else [])
+            median_ratio = f"{statistics.median(per_round):.2f}" if per_round else "—"
             bad = sum(r["unexpected_status"] for r in rounds)
             err = sum(r["socket_errors"] for r in rounds)
             loads = " ".join(f"{r['loadavg']:.1f}" for r in rounds)
             lines.append(f"| {page} | {rps:.1f} | {med['p50']:.1f} | {med['p95']:.1f} | "
-                         f"{med['p99']:.1f} | {ratio} | {bad} / {err} | {loads} |")
+                         f"{med['p99']:.1f} | {ratio} | {median_ratio} | {bad} / {err} | "
+                         f"{loads} |")
         lines.append("")
     lines += ["## Queries and in-process page time, full vs 1/10 scale", "",
               f"Test client in one process, median of {args.samples} requests per page "
               f"(pages interleaved). Load average at the start: full "
               f"{full['loadavg']:.1f}" + (f", 1/10 {tenth['loadavg']:.1f}" if tenth else "") + ".",
               "Wall time includes waiting for PostgreSQL (and for the CPU on a loaded machine); "
-              "CPU is this process's own (Python) time. Queries are counted on a warm request "
-              "(served from the fragment cache when it is on). With the pages interleaved, "
-              "each signal POST changes its school's content token, so the start pages, the "
-              "case list and the SOT agenda are rebuilt on (nearly) every timed request here: "
-              "these times are the page after a write at its school; the case page's own "
-              "content does not change with a new signal.",
-              "", "| page | queries full | queries 1/10 | ms full | ms 1/10 | full / tenth "
-              "| CPU ms full | CPU ms 1/10 | CPU full / tenth |",
-              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for page in pages:
-        f = full["pages"][page]
-        t = tenth["pages"][page] if tenth else None
-        mf = statistics.median(f["times"]) * 1000
-        mt = statistics.median(t["times"]) * 1000 if t else None
-        cf = statistics.median(f["cpu"]) * 1000
-        ct = statistics.median(t["cpu"]) * 1000 if t else None
-        lines.append(f"| {page} | {f['queries']} | {t['queries'] if t else '—'} | {mf:.1f} | "
-                     + (f"{mt:.1f} | {mf / mt:.2f} |" if t else "— | — |")
-                     + f" {cf:.1f} | " + (f"{ct:.1f} | {cf / ct:.2f} |" if t else "— | — |"))
-    lines.append("")
+              "CPU is this process's own (Python) time. Queries are counted on a warm request. "
+              "Two passes: as served (from the fragment cache when it is on) and rendered on "
+              "every request (the cache off: the page after a write at its school).",
+              ""]
+    variants = [("as served", "queries", "times", "cpu")]
+    if "rendered_times" in full["pages"][pages[0]]:
+        variants.append(("rendered", "rendered_queries", "rendered_times", "rendered_cpu"))
+    for title, qkey, tkey, ckey in variants:
+        lines += [f"**{title}**", "", "| page | queries full | queries 1/10 | ms full | ms 1/10 "
+                  "| full / tenth | CPU ms full | CPU ms 1/10 | CPU full / tenth |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for page in pages:
+            f = full["pages"][page]
+            t = tenth["pages"][page] if tenth else None
+            mf = statistics.median(f[tkey]) * 1000
+            mt = statistics.median(t[tkey]) * 1000 if t else None
+            cf = statistics.median(f[ckey]) * 1000
+            ct = statistics.median(t[ckey]) * 1000 if t else None
+            lines.append(f"| {page} | {f[qkey]} | {t[qkey] if t else '—'} | {mf:.1f} | "
+                         + (f"{mt:.1f} | {mf / mt:.2f} |" if t else "— | — |")
+                         + f" {cf:.1f} | " + (f"{ct:.1f} | {cf / ct:.2f} |" if t else "— | — |"))
+        lines.append("")
     if full.get("failed"):
         lines += [f"Failed (traceback on stderr): {', '.join(full['failed'])}.", ""]
     if "reminders" in full:
@@ -453,6 +492,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--port", type=int, default=8089)
+    parser.add_argument("--max-requests", type=int, default=0,
+                        help="gunicorn's --max-requests (the Dockerfile: 10000); 0 = none")
     parser.add_argument("--wrk", default="/usr/bin/wrk")
     parser.add_argument("--no-load", action="store_true", help="skip gunicorn and wrk")
     parser.add_argument("--no-pdf", action="store_true")
@@ -461,9 +502,28 @@ def main() -> int:
     parser.add_argument("--_inprocess", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--_extras", dest="extras", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
+    parser.add_argument("--from-json", help="write the report again from a run's .json "
+                        "(give the run's other options too, for its header)")
     args = parser.parse_args()
     if args._inprocess:
         inprocess(args)
+        return 0
+    if args.from_json:
+        raw = json.loads(Path(args.from_json).read_text())
+        text = report(args, raw["full"], raw["tenth"] or None, raw["load"])
+        out = Path(args.out or Path(args.from_json).with_suffix(".md"))
+        if out.exists() and out.read_text().startswith("# Region benchmark, "):
+            # Keep the run's own date and command; say that the tables were written again.
+            old = out.read_text().splitlines()
+            command = next((x for x in old if x.startswith("Command: ")), None)
+            lines = text.splitlines()
+            lines[0] = old[0]
+            if command:
+                lines = [command if x.startswith("Command: ") else x for x in lines]
+            text = "\n".join(lines) + (f"\n\n(Tables written again from `{args.from_json}` on "
+                                        f"{datetime.date.today().isoformat()}.)")
+        out.write_text(text + "\n")
+        print(text)
         return 0
     pages = args.pages.split(",")
     collectstatic(args.full)
