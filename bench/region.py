@@ -255,13 +255,17 @@ def inprocess(args) -> None:
                              f"{spec['expected']} ({first[0]} {first[1]}) {errors[:5]}")
         result["pages"][page] = {"queries": len(ctx), "times": [], "cpu": [],
                                  "sql": [q["sql"][:200] for q in ctx.captured_queries]}
-    for n in range(args.samples):
-        for page, spec in specs.items():
-            req = spec["requests"][n % len(spec["requests"])]
-            started, cpu = time.perf_counter(), time.process_time()
-            _client_request(client, *req)
-            result["pages"][page]["times"].append(time.perf_counter() - started)
-            result["pages"][page]["cpu"].append(time.process_time() - cpu)
+    def sample(times: str, cpus: str) -> None:
+        """``args.samples`` requests per page, pages interleaved: wall and CPU seconds."""
+        for n in range(args.samples):
+            for page, spec in specs.items():
+                req = spec["requests"][n % len(spec["requests"])]
+                started, cpu = time.perf_counter(), time.process_time()
+                _client_request(client, *req)
+                result["pages"][page][times].append(time.perf_counter() - started)
+                result["pages"][page][cpus].append(time.process_time() - cpu)
+
+    sample("times", "cpu")
     # The same pages rendered on every request (the fragment cache off): what a page costs
     # after a write at its school, and the figure the full-vs-tenth comparison is about.
     from django.test import override_settings
@@ -272,13 +276,7 @@ def inprocess(args) -> None:
                 _client_request(client, *spec["requests"][0])
             result["pages"][page].update(rendered_queries=len(ctx), rendered_times=[],
                                          rendered_cpu=[])
-        for n in range(args.samples):
-            for page, spec in specs.items():
-                req = spec["requests"][n % len(spec["requests"])]
-                started, cpu = time.perf_counter(), time.process_time()
-                _client_request(client, *req)
-                result["pages"][page]["rendered_times"].append(time.perf_counter() - started)
-                result["pages"][page]["rendered_cpu"].append(time.process_time() - cpu)
+        sample("rendered_times", "rendered_cpu")
     result["requests"] = specs
     if args.extras:
         import traceback
