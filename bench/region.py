@@ -346,11 +346,39 @@ def start_server(db: str, args) -> subprocess.Popen:
     sys.exit("gunicorn did not come up; see var/bench-gunicorn.log")
 
 
+def cpu_seconds(server_pid: int | None) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by the web server (gunicorn's master and its
+    workers), PostgreSQL (every server process) and Redis, read from /proc. The difference
+    over a round, divided by its requests, is what a request costs the machine, a figure that
+    depends much less than req/s on what else the host is running."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {"app": 0.0, "db": 0.0, "redis": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        pid, ppid = int(entry.name), int(fields[1])
+        if server_pid and server_pid in (pid, ppid):
+            out["app"] += seconds
+        elif comm.startswith("postgres"):
+            out["db"] += seconds
+        elif comm.startswith("redis-server"):
+            out["redis"] += seconds
+    return out
+
+
 def wrk(page: str, spec: dict, seconds: int, args) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False) as f:
         for req in spec["requests"]:
             f.write("\t".join(req) + "\n")
     load = os.getloadavg()[0]
+    before = cpu_seconds(getattr(args, "server_pid", None))
     proc = subprocess.run(
         [args.wrk, "-t2", f"-c{args.concurrency}", f"-d{seconds}s", "--timeout", "10s",
          "-s", str(ROOT / "bench" / "wrk_pages.lua"), f"http://127.0.0.1:{args.port}",
@@ -359,7 +387,9 @@ def wrk(page: str, spec: dict, seconds: int, args) -> dict:
     line = next((x for x in proc.stdout.splitlines() if x.startswith("{")), None)
     if not line:
         sys.exit(f"wrk failed for {page}:\n{proc.stdout}\n{proc.stderr}")
-    return {**json.loads(line), "loadavg": load}
+    after = cpu_seconds(getattr(args, "server_pid", None))
+    return {**json.loads(line), "loadavg": load,
+            "cpu": {k: after[k] - before[k] for k in after}}
 
 
 def machine() -> str:
@@ -420,6 +450,25 @@ def report(args, full: dict, tenth: dict | None, load: dict[str, list]) -> str:
                          f"{med['p99']:.1f} | {ratio} | {median_ratio} | {bad} / {err} | "
                          f"{loads} |")
         lines.append("")
+        if floor and all("cpu" in r for page in pages for r in load[page]):
+            def per_request(rounds) -> dict[str, float]:
+                n = sum(r["requests"] for r in rounds)
+                return {k: sum(r["cpu"][k] for r in rounds) * 1000 / n
+                        for k in ("app", "db", "redis")}
+
+            floor_cpu = sum(per_request(floor).values())
+            lines += ["CPU per request (ms; the rounds' CPU seconds of the gunicorn processes, "
+                      "of PostgreSQL and of Redis from /proc, over their requests). The CPU "
+                      "ratio is the floor's total over the page's: about the throughput ratio the "
+                      "page would have on a machine doing nothing else.", "",
+                      "| page | web (gunicorn) | PostgreSQL | Redis | total | CPU ratio |",
+                      "|---|---:|---:|---:|---:|---:|"]
+            for page in pages:
+                c = per_request(load[page])
+                total = sum(c.values())
+                lines.append(f"| {page} | {c['app']:.2f} | {c['db']:.2f} | {c['redis']:.2f} | "
+                             f"{total:.2f} | {floor_cpu / total:.2f} |")
+            lines.append("")
     lines += ["## Queries and in-process page time, full vs 1/10 scale", "",
               f"Test client in one process, median of {args.samples} requests per page "
               f"(pages interleaved). Load average at the start: full "
@@ -535,6 +584,7 @@ def main() -> int:
     if not args.no_load:
         print("starting gunicorn ...", flush=True)
         server = start_server(args.full, args)
+        args.server_pid = server.pid
         try:
             for page in pages:
                 wrk(page, full["requests"][page], args.warmup, args)
