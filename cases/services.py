@@ -175,14 +175,14 @@ LISTED_TYPES = frozenset({"cases.case", "signals.signal"})
 
 def listed_rows(objects) -> list[tuple]:
     """What ``log_listed_rows`` needs of the cases and signals a list shows: (type, id,
-    school, case id), once each. Plain values, so a cached list can log its reads again."""
+    school), once each. Plain values, so a cached list can log its reads again."""
     rows, seen = [], set()
     for obj in objects:
         key = (obj._meta.label_lower, obj.pk)
         if key in seen:
             continue
         seen.add(key)
-        rows.append((key[0], obj.pk, obj.school_id, obj.pk if isinstance(obj, Case) else None))
+        rows.append((key[0], obj.pk, obj.school_id))
     return rows
 
 
@@ -191,7 +191,7 @@ def log_listed_rows(*, user, rows) -> None:
     an overview: ONE row per school and object type, holding the ids shown (``listed_ids``),
     all in one insert. The case's access-log page finds it by the id (``has_id``)."""
     groups: dict[tuple, list[int]] = {}
-    for label, pk, school_id, _case_id in rows:
+    for label, pk, school_id in rows:
         if label not in LISTED_TYPES:
             raise ValueError(f"{label} is not in LISTED_TYPES")
         groups.setdefault((school_id, label), []).append(pk)

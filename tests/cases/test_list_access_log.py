@@ -82,16 +82,16 @@ def test_has_id_finds_exactly_the_rows_holding_the_id(ib, school):
 def test_an_overview_is_one_row_per_school_and_type(ib, school, other_school):
     from cases.services import log_listed_rows
 
-    log_listed_rows(user=ib, rows=[("cases.case", 5, school.pk, 5),
-                                   ("signals.signal", 9, school.pk, None),
-                                   ("cases.case", 2, school.pk, 2),
-                                   ("cases.case", 4, other_school.pk, 4)])
+    log_listed_rows(user=ib, rows=[("cases.case", 5, school.pk),
+                                   ("signals.signal", 9, school.pk),
+                                   ("cases.case", 2, school.pk),
+                                   ("cases.case", 4, other_school.pk)])
     rows = {(r.school_id, r.object_type): r.listed_ids
             for r in AccessLog.objects.filter(user=ib, action=AccessAction.LISTED)}
     assert rows == {(school.pk, "cases.case"): [2, 5], (school.pk, "signals.signal"): [9],
                     (other_school.pk, "cases.case"): [4]}
     with pytest.raises(ValueError):
-        log_listed_rows(user=ib, rows=[("cases.consultation", 1, school.pk, 1)])
+        log_listed_rows(user=ib, rows=[("cases.consultation", 1, school.pk)])
 
 
 def test_the_case_access_log_page_shows_the_overviews_that_showed_it(

@@ -14,10 +14,15 @@ def redis_cache():
         redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1).ping()
     except redis.exceptions.ConnectionError:
         pytest.skip("no Redis on 127.0.0.1:6379")
-    cache = RedisCache("redis://127.0.0.1:6379/1",
-                       {"KEY_PREFIX": f"meldcode-test-{uuid.uuid4().hex}"})
+    prefix = f"meldcode-test-{uuid.uuid4().hex}"
+    cache = RedisCache("redis://127.0.0.1:6379/1", {"KEY_PREFIX": prefix})
     yield cache
-    cache.clear()
+    # Only this test's keys: ``clear()`` would empty the whole database under other tests
+    # running at the same time (pytest -n).
+    client = redis.Redis(host="127.0.0.1", port=6379, db=1)
+    keys = list(client.scan_iter(f"{prefix}:*"))
+    if keys:
+        client.delete(*keys)
     cache.close()
 
 

@@ -127,11 +127,11 @@ def world(settings):
     from cases.services import log_listed_rows
 
     school_id = o["school"].pk
-    log_listed_rows(user=u["ib"], rows=[("cases.case", case.pk, school_id, case.pk),
-                                        ("cases.case", o["staff_case"].pk, school_id, None),
-                                        ("signals.signal", o["signal"].pk, school_id, None),
-                                        ("signals.signal", shared.pk, school_id, None)])
-    log_listed_rows(user=u["vc"], rows=[("cases.case", case.pk, school_id, case.pk)])
+    log_listed_rows(user=u["ib"], rows=[("cases.case", case.pk, school_id),
+                                        ("cases.case", o["staff_case"].pk, school_id),
+                                        ("signals.signal", o["signal"].pk, school_id),
+                                        ("signals.signal", shared.pk, school_id)])
+    log_listed_rows(user=u["vc"], rows=[("cases.case", case.pk, school_id)])
     Notification.objects.create(user=u["vc"], kind=Kind.REMINDER, url=f"/dossiers/{case.pk}/",
                                 school=o["school"], object_type="cases.case",
                                 object_id=case.pk)
@@ -243,3 +243,24 @@ def test_the_pupil_reference_is_a_keyed_hash(settings):
 
     with pytest.raises(ImproperlyConfigured):
         services.pupil_reference(123)
+
+
+def test_stripping_a_case_from_many_overviews_is_batched(ib, school,
+                                                         django_assert_max_num_queries):
+    """A case shown in a list view every day for years is in thousands of overview rows: they
+    are rewritten in batches (plus the read and the delete), not one statement per row."""
+    from cases.models import AccessAction
+    from cases.services import insert_access_rows
+    from retention.purge import PurgePlan, _strip_listed
+
+    insert_access_rows([(ib.pk, school.pk, None, "cases.case", None, AccessAction.LISTED,
+                         [7, 8 + n]) for n in range(1200)]
+                       + [(ib.pk, school.pk, None, "cases.case", None, AccessAction.LISTED, [7])])
+    plan = PurgePlan(case_id=7, pupil_id=1)
+    plan.ids[Case].add(7)
+    with django_assert_max_num_queries(8):
+        assert _strip_listed(plan) == 1201
+    rows = AccessLog.objects.filter(action=AccessAction.LISTED)
+    assert rows.count() == 1200
+    assert sorted(r.listed_ids[0] for r in rows) == list(range(8, 1208))
+    assert not rows.filter(listed_ids__has_id=7).exists()
