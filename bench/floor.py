@@ -1,11 +1,19 @@
-"""The floor page: the cheapest page Django can serve here, as the yardstick for the others.
+"""The floor pages: the cheapest pages Django can serve here, as yardsticks for the others.
 
-A bare view rendering 50 rows of one table through a template, no permission checks. It is
-reachable only through ``bench.urls`` (the bench settings' urlconf), never in production.
+``floor``: a bare view rendering 50 rows of one table through a template, no permission
+checks. ``floor_write``: a bare POST that saves one row with its history row (one
+transaction) and redirects, no session, CSRF or permission checks: the yardstick beside which
+the signal POST (seven rows with history, notifications) can be read. Both are reachable only
+through ``bench.urls`` (the bench settings' urlconf), never in production.
 """
 
-from django.http import HttpResponse
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseRedirect
 from django.template import engines
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from bench.models import FloorWrite
 
 from schools.models import Pupil
 
@@ -20,3 +28,11 @@ def floor(request):
     rows = list(Pupil.objects.order_by("pk").only(
         "first_name", "last_name", "date_of_birth")[:50])
     return HttpResponse(_TEMPLATE.render({"rows": rows}))
+
+
+@csrf_exempt
+@require_POST
+def floor_write(request):
+    with transaction.atomic():
+        FloorWrite.objects.create(text=request.POST.get("tekst", "")[:200])
+    return HttpResponseRedirect("/bench/vloer/")

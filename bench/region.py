@@ -27,7 +27,8 @@ Needs the two databases made by ``bench/seed_region.py`` (``--full`` and ``--ten
 4. Write ``bench/results/region-<date>.md`` (``--out``) with the machine, date and the load
    average beside every round, and print it.
 
-Pages: floor (bare view, 50 pupils, no session cookie, bench urlconf only), teacher
+Pages: floor (bare view, 50 pupils, no session cookie, bench urlconf only), writefloor (bare
+POST saving one row with its history row, bench urlconf only: the yardstick for writes), teacher
 (leerkracht's dashboard), signal (POST of a new signal), cases (IB'er's case list), case (the
 page of a case with 100 step records), sot (the SOT agenda of the latest meeting, as a SOT
 member), director (directeur's dashboard).
@@ -50,7 +51,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PAGES = ["floor", "teacher", "signal", "cases", "case", "sot", "director"]
+PAGES = ["floor", "writefloor", "teacher", "signal", "cases", "case", "sot", "director"]
+# Pages answered with a redirect (302): the POSTs.
+POSTS = {"writefloor", "signal"}
 USERS_PER_PAGE = 8
 PG = "postgres://postgres@127.0.0.1:5432/"
 CSRF_SECRET = "benchbenchbenchbenchbenchbench12"  # 32 characters, as Django's cookie holds
@@ -105,6 +108,9 @@ def _page_requests(pages: list[str]) -> dict[str, dict]:
         for i, school in enumerate(schools):
             if page == "floor":
                 reqs.append(("GET", "/bench/vloer/", "-", "-"))
+            elif page == "writefloor":
+                reqs.append(("POST", "/bench/vloer/schrijven/", "-",
+                             urlencode({"tekst": f"Vloer {i}: een regel met geschiedenis."})))
             elif page == "teacher":
                 reqs.append(("GET", "/", cookie(f"leerkracht-{i}-0"), "-"))
             elif page == "director":
@@ -135,7 +141,7 @@ def _page_requests(pages: list[str]) -> dict[str, dict]:
                 reqs.append(("POST", "/signalen/nieuw/", cookie(f"leerkracht-{n}-1"), body))
             else:
                 raise SystemExit(f"unknown page {page}")
-        out[page] = {"requests": reqs, "expected": 302 if page == "signal" else 200}
+        out[page] = {"requests": reqs, "expected": 302 if page in POSTS else 200}
     return out
 
 
@@ -319,6 +325,15 @@ def collectstatic(db: str) -> None:
                    cwd=ROOT, env=env, check=True)
 
 
+def prepare_write_floor(db: str) -> None:
+    """The write floor's tables exist (``bench`` migrations) and start empty in every run."""
+    env = {**os.environ, "DATABASE_URL": db, "DJANGO_SETTINGS_MODULE": "meldcode.settings.bench"}
+    subprocess.run([sys.executable, "manage.py", "migrate", "bench", "--noinput", "-v0"],
+                   cwd=ROOT, env=env, check=True)
+    subprocess.run(["psql", db, "-qc", "TRUNCATE bench_floorwrite, bench_historicalfloorwrite"],
+                   check=True)
+
+
 def start_server(db: str, args) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": db, "DJANGO_SETTINGS_MODULE": "meldcode.settings.bench"}
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
@@ -450,6 +465,17 @@ def report(args, full: dict, tenth: dict | None, load: dict[str, list]) -> str:
                          f"{med['p99']:.1f} | {ratio} | {median_ratio} | {bad} / {err} | "
                          f"{loads} |")
         lines.append("")
+        if "writefloor" in load and "signal" in load:
+            def rps_of(page):
+                return (sum(r["requests"] for r in load[page])
+                        / sum(r["duration_us"] for r in load[page]) * 1e6)
+
+            write_rps, signal_rps = rps_of("writefloor"), rps_of("signal")
+            lines += [f"Writes: the write floor (one row and its history row in one "
+                      f"transaction, no session or checks) ran at {write_rps:.1f} req/s"
+                      + (f", {write_rps / floor_rps:.2f}x the read floor" if floor_rps else "")
+                      + f"; the signal POST at {signal_rps / write_rps:.2f}x the write floor.",
+                      ""]
         if floor and all("cpu" in r for page in pages for r in load[page]):
             def per_request(rounds) -> dict[str, float]:
                 n = sum(r["requests"] for r in rounds)
@@ -574,6 +600,8 @@ def main() -> int:
         return 0
     pages = args.pages.split(",")
     collectstatic(args.full)
+    for db in filter(None, (args.full, args.tenth)):
+        prepare_write_floor(db)
     print(f"in-process at full scale ({args.full}) ...", flush=True)
     full = run_inprocess(args.full, args, extras=True)
     tenth = None
