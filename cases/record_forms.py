@@ -549,6 +549,7 @@ class VerwijsindexMatchForm(VersionedForm):
             "notified_on": _("De dag waarop de Verwijsindex de match meldde."),
             "lead_organisation": _("Alleen bij „een andere organisatie”."),
             "lead_contact": _("Alleen bij „een andere organisatie”, als u die weet."),
+            "regie_agreed_on": _("Alleen als de regie is afgesproken."),
         }
         widgets = {"notified_on": DateInput(), "regie_agreed_on": DateInput()}
 
@@ -595,8 +596,11 @@ class VerwijsindexMatchForm(VersionedForm):
                 continue  # the field's own error (missing, not a date) says enough
             for message in messages:
                 self.add_error(name if name in self.fields else None, message)
-        if (self.editing and not self.errors and not cleaned.get("change_reason", "").strip()
-                and self.has_changed()
+        stale = cleaned.get("lock_version") != self.instance.lock_version
+        # A stale form is a conflict (the service says so, keeping the input), not a missing
+        # reason measured against a version the user never saw.
+        if (self.editing and not stale and not self.errors
+                and not cleaned.get("change_reason", "").strip() and self.has_changed()
                 and not vir_match_first_regie_only(self.instance_before, candidate)):
             self.add_error("change_reason", _("Geef een reden voor de wijziging."))
         return cleaned
