@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from schools.models import Pupil, PupilParent
+from schools.models import Membership, Pupil, PupilParent
 
 from .models import Case, Regie, Status, VerwijsindexMatch, VerwijsindexRegistration
 from .services import EditConflict, ServiceError, record_save
@@ -139,10 +139,18 @@ def _normalise_regie(match: VerwijsindexMatch) -> None:
     match.lead_contact = match.lead_contact.strip()
 
 
-def _check_match(registration, match) -> None:
+def _check_match(registration, match, *, kept_lead_id: int | None = None) -> None:
     errors = vir_match_errors(registration=registration, match=match)
     if errors:
         raise ServiceError([m for messages in errors.values() for m in messages])
+    # "Our school" is a staff member with a role at the case's school today (the one
+    # already recorded stays valid after their role ended).
+    if (match.regie == Regie.SCHOOL and match.lead_staff_id != kept_lead_id
+            and not Membership.objects.active().filter(
+                user_id=match.lead_staff_id, school_id=Case.objects.filter(
+                    pk=registration.case_id).values("school_id")[:1]).exists()):
+        raise ServiceError(_("De regievoerder van onze school moet een medewerker van de "
+                             "school zijn."))
 
 
 @transaction.atomic
@@ -193,7 +201,7 @@ def vir_match_update(*, match: VerwijsindexMatch, actor, base_version: int,
         raise EditConflict(current)
     _normalise_regie(match)
     registration = VerwijsindexRegistration.objects.get(pk=current.registration_id)
-    _check_match(registration, match)
+    _check_match(registration, match, kept_lead_id=current.lead_staff_id)
     reason = reason.strip()
     if not reason:
         if not vir_match_first_regie_only(current, match):

@@ -152,6 +152,14 @@ def test_create_checks_the_rules(registration, ib, fields, message):
     assert not VerwijsindexMatch.objects.exists()
 
 
+def test_service_refuses_staff_of_another_school_as_regievoerder(registration, ib,
+                                                                 other_school):
+    outsider = staff(Role.IB, other_school)
+    with pytest.raises(ServiceError, match="medewerker van de school"):
+        new_match(registration, ib, regie=Regie.SCHOOL, lead_staff=outsider,
+                  regie_agreed_on=AGREED)
+
+
 def test_create_on_a_closed_case_is_allowed(registration, vcase, ib):
     # The signal stays in the index after closing: a match notice can still arrive.
     close_case(case_id=vcase.pk, actor=ib, close_reason="geen_zorg", explanation="Klaar.")
