@@ -19,7 +19,7 @@ from cases.history import case_history
 from cases.models import (AccessLog, Regie, VerwijsindexMatch, VerwijsindexRegistration,
                           organisations_text)
 from cases.record_forms import format_organisations, parse_organisations
-from cases.records import (record_create, vir_match_create, vir_match_update, vir_withdraw)
+from cases.records import record_create, vir_match_create, vir_match_update, vir_withdraw
 from cases.services import EditConflict, ServiceError, case_grant_access, case_open
 from cases.timeline import case_timeline
 from cases.workflow import close_case
@@ -207,7 +207,6 @@ def test_update_after_withdrawal_is_allowed(registration, match, ib):
      "regie_agreed_on": NOTICE - datetime.timedelta(days=3)},  # agreed before the notice
 ])
 def test_database_constraints(match, fields):
-    VerwijsindexMatch.objects.filter(pk=match.pk)
     with pytest.raises(IntegrityError), transaction.atomic():
         VerwijsindexMatch.objects.filter(pk=match.pk).update(**fields)
 
@@ -453,7 +452,7 @@ def test_refused_requests_log_nothing(verified_client, ib, teacher, vcase, regis
     assert not AccessLog.objects.filter(object_type="cases.verwijsindexmatch").exists()
 
 
-# --- query count -----------------------------------------------------------------------------------
+# --- query count ----------------------------------------------------------------------------------
 
 def test_registration_page_query_count_does_not_grow_with_matches(
         ib_client, ib, vc, vcase, registration, django_assert_max_num_queries):
@@ -524,7 +523,7 @@ def test_pdf_dossier_has_the_match_under_its_registration(vcase, ib, vc, directo
     assert html.count("Match in de Verwijsindex") >= 4
 
 
-# --- the reminder (optional part of R44) -------------------------------------------------------------
+# --- the reminder (optional part of R44) ----------------------------------------------------------
 
 def test_reminder_when_the_regievoerder_stays_open(registration, vcase, ib, vc):
     from notifications.models import Kind, Notification
