@@ -23,7 +23,8 @@ from django.utils.translation import gettext_lazy
 from signals.models import Signal, SignalAttachment, SignalPupil, SignalVersion
 
 from .models import (Case, CaseSignal, Consultation, Conversation, SotDiscussion,
-                     StepTransition, VeiligThuisAdvice, VerwijsindexRegistration)
+                     StepTransition, VeiligThuisAdvice, VerwijsindexMatch,
+                     VerwijsindexRegistration)
 
 
 @dataclass
@@ -72,6 +73,7 @@ _BUILTIN_SOURCES: list[HistorySource] = [
     lambda case: CaseSignal.history.filter(case_id=case.pk),
     lambda case: StepTransition.history.filter(case_id=case.pk),
     lambda case: VerwijsindexRegistration.history.filter(case_id=case.pk),
+    lambda case: VerwijsindexMatch.history.filter(case_id=case.pk),
     lambda case: Consultation.history.filter(case_id=case.pk),
     lambda case: VeiligThuisAdvice.history.filter(case_id=case.pk),
     lambda case: Conversation.history.filter(case_id=case.pk),

@@ -293,6 +293,128 @@ class VerwijsindexRegistration(CaseRecord):
                                 condition=Q(withdrawn_on__isnull=True))]
 
 
+class Regie(models.TextChoices):
+    """Who leads the care after a Verwijsindex match (the *regievoerder*, domain.md §8)."""
+
+    PENDING = "", _("nog niet afgesproken")
+    SCHOOL = "school", _("onze school")
+    OTHER = "andere_organisatie", _("een andere organisatie")
+
+
+class VerwijsindexMatch(LockVersionModel):
+    """A match on a Verwijsindex registration, and the regievoerder agreed after it (R44).
+
+    A match means that two or more professionals gave a signal about the same youth; the
+    Verwijsindex tells them so, and they agree who leads (the *regievoerder*). The index itself
+    stores no reason, no content and no parent data (domain.md §8), so this record is just as
+    sparse: the day the match notice came, the *other* organisations involved (organisation
+    name and optionally a contact person or function: professionals' data, never the child's
+    or the parents'), and later who has regie and since when. There is no free-text field on
+    purpose.
+
+    Design:
+
+    - A model of its own rather than fields on ``VerwijsindexRegistration``: one registration
+      can match several times over its two years (a second organisation signals later), and
+      each match has its own regievoerder. It is not a ``CaseRecord``: it has no participants
+      and its date is the date of the notice, not of a meeting.
+    - ``case`` repeats ``registration.case`` (set by ``cases.records.vir_match_create``, never
+      by a form) so that the timeline, the change history and the retention purge find a
+      case's matches with one indexed filter, as they do for every other record.
+    - ``organisations`` is a short JSON list ``[{"organisation": ..., "contact": ...}]``
+      (typed one per line, like the participants of a record): a separate table would add a
+      formset and an m2m history for two short strings per line.
+    - The regievoerder is either a named staff member of the school (``lead_staff``, chosen
+      from the school's people: "our school" always means a person) or another organisation
+      with optionally a name or function (``lead_organisation``, ``lead_contact``). The check
+      constraints below keep the three states (not yet agreed / our school / other
+      organisation) consistent whatever writes the row.
+    - Optimistic locking (``lock_version``) and django-simple-history as on every record: the
+      regievoerder is usually filled in days after the match, by someone else, and every
+      change keeps its author and reason (R31).
+    """
+
+    registration = models.ForeignKey(VerwijsindexRegistration, on_delete=models.CASCADE,
+                                     related_name="matches",
+                                     verbose_name=_("registratie in de Verwijsindex"))
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="vir_matches",
+                             verbose_name=_("dossier"))
+    step = models.PositiveSmallIntegerField(_("stap"), choices=Step.choices)
+    notified_on = models.DateField(_("datum van de matchmelding"))
+    # [{"organisation": "...", "contact": "..."}]: the other professionals, never the child.
+    organisations = models.JSONField(_("andere betrokken organisaties"), default=list)
+    regie = models.CharField(_("regie"), max_length=20, choices=Regie.choices, blank=True,
+                             default=Regie.PENDING)
+    lead_staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("regievoerder van onze school"))
+    lead_organisation = models.CharField(_("organisatie van de regievoerder"), max_length=200,
+                                         blank=True)
+    lead_contact = models.CharField(_("naam of functie van de regievoerder"), max_length=200,
+                                    blank=True)
+    regie_agreed_on = models.DateField(_("regie afgesproken op"), null=True, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("auteur"))
+    created_at = models.DateTimeField(_("vastgelegd op"), auto_now_add=True)
+    history = HistoricalRecords(excluded_fields=["lock_version"])
+
+    class Meta:
+        verbose_name = _("match in de Verwijsindex")
+        verbose_name_plural = _("matches in de Verwijsindex")
+        ordering = ["notified_on", "created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="vir_match_regie_consistent",
+                condition=(
+                    Q(regie="", lead_staff__isnull=True, lead_organisation="", lead_contact="",
+                      regie_agreed_on__isnull=True)
+                    | Q(regie="school", lead_staff__isnull=False, lead_organisation="",
+                        lead_contact="", regie_agreed_on__isnull=False)
+                    | (Q(regie="andere_organisatie", lead_staff__isnull=True,
+                         regie_agreed_on__isnull=False) & ~Q(lead_organisation=""))),
+                violation_error_message=_("Vul de regievoerder volledig in: bij onze school "
+                                          "een medewerker, bij een andere organisatie de naam "
+                                          "van de organisatie, en de datum van de afspraak.")),
+            models.CheckConstraint(
+                name="vir_match_regie_after_notice",
+                condition=Q(regie_agreed_on__isnull=True)
+                | Q(regie_agreed_on__gte=models.F("notified_on")),
+                violation_error_message=_("De regie kan niet zijn afgesproken vóór de "
+                                          "matchmelding.")),
+        ]
+        indexes = [models.Index(fields=["notified_on"], name="vir_match_regie_open",
+                                condition=Q(regie=""))]
+
+    def __str__(self):
+        return _("Match van %(date)s") % {"date": self.notified_on}
+
+    @property
+    def has_regie(self) -> bool:
+        return bool(self.regie)
+
+    def lead_label(self) -> str:
+        """The regievoerder as one line of text ("" while not agreed). Reads ``lead_staff``:
+        select it with the match."""
+        if self.regie == Regie.SCHOOL and self.lead_staff is not None:
+            name = self.lead_staff.get_full_name() or self.lead_staff.username
+            return _("%(name)s (onze school)") % {"name": name}
+        if self.regie == Regie.OTHER:
+            return ", ".join(p for p in (self.lead_organisation, self.lead_contact) if p)
+        return ""
+
+
+def organisations_text(organisations, sep: str = "; ") -> str:
+    """``[{"organisation": ..., "contact": ...}]`` as "Organisatie (contact); ..."."""
+    parts = []
+    for item in organisations or []:
+        if not isinstance(item, dict):
+            continue
+        org, contact = (item.get("organisation") or "").strip(), (item.get("contact") or "").strip()
+        if org:
+            parts.append(f"{org} ({contact})" if contact else org)
+    return sep.join(parts)
+
+
 class Consultation(CaseRecord):
     """Collegiale consultatie (step 2, R6)."""
 

@@ -14,9 +14,11 @@ from core.forms import HiddenFieldErrorsMixin
 from schools.models import Membership
 from schools.roles import Role
 
-from .models import (Case, Consultation, Conversation, ConversationKind, NotHeldReason,
-                     SotDiscussion, SotMeeting, VeiligThuisAdvice, VerwijsindexRegistration)
-from .records import child_identifier_patterns, identifiers_in
+from .models import (Case, Consultation, Conversation, ConversationKind, NotHeldReason, Regie,
+                     SotDiscussion, SotMeeting, VeiligThuisAdvice, VerwijsindexMatch,
+                     VerwijsindexRegistration)
+from .records import (child_identifier_patterns, identifiers_in, vir_match_errors,
+                      vir_match_first_regie_only)
 
 # --- participants: one per line, "Naam – rol" ------------------------------------------------
 
@@ -444,3 +446,169 @@ class SotWeighingForm(VersionedForm):
         # Filling in the empty agenda item the first time is not a change of the dossier.
         i = self.instance
         return bool(i.nature_severity or i.risk_assessment or i.agreed_approach)
+
+
+# --- R44: a match in the Verwijsindex and the regievoerder -----------------------------------
+
+MAX_ORGANISATIONS = 20
+
+
+def parse_organisations(text: str) -> tuple[list[dict], list[str]]:
+    """Parse "Organisatie – contactpersoon of functie" lines (the contact is optional; also
+    "Organisatie (contact)") into ``[{"organisation": ..., "contact": ...}]``; returns the
+    list and Dutch error messages."""
+    found: list[dict] = []
+    errors: list[str] = []
+    for number, line in enumerate((ln.strip() for ln in (text or "").splitlines()), start=1):
+        if not line:
+            continue
+        match = _PARENS.match(line)
+        if match:
+            organisation, contact = match["name"], match["role"]
+        else:
+            organisation, contact = (_DASH.split(line, maxsplit=1) + [""])[:2]
+        organisation, contact = organisation.strip(" -–—"), contact.strip(" -–—")
+        if not organisation:
+            errors.append(str(_("Regel %(number)s: begin met de naam van de organisatie, "
+                                "bijvoorbeeld „Wijkteam Noord – J. Jansen, jeugdconsulent”.")
+                              % {"number": number}))
+        elif len(organisation) > 200 or len(contact) > 200:
+            errors.append(str(_("Regel %(number)s is te lang.") % {"number": number}))
+        else:
+            found.append({"organisation": organisation, "contact": contact})
+    if len(found) > MAX_ORGANISATIONS:
+        errors.append(str(_("Er kunnen hoogstens %(max)s organisaties worden ingevuld.")
+                          % {"max": MAX_ORGANISATIONS}))
+    return found, errors
+
+
+def format_organisations(organisations) -> str:
+    lines = []
+    for item in organisations or []:
+        if isinstance(item, dict):
+            org, contact = item.get("organisation", ""), item.get("contact", "")
+            lines.append(f"{org} {DASH} {contact}" if contact else org)
+    return "\n".join(lines)
+
+
+class OrganisationsField(forms.Field):
+    """A textarea with one organisation per line, stored as a JSON list of
+    ``{"organisation", "contact"}``."""
+
+    default_error_messages = {"required": _("Vul minstens één andere organisatie in.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return format_organisations(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        if isinstance(value, list):
+            return value
+        found, errors = parse_organisations(value or "")
+        if errors:
+            raise forms.ValidationError(errors)
+        return found
+
+    def has_changed(self, initial, data):
+        try:
+            return (initial or []) != self.to_python(data)
+        except forms.ValidationError:
+            return True
+
+
+class VerwijsindexMatchForm(VersionedForm):
+    """A match notice from the Verwijsindex and, now or later, the agreed regievoerder (R44).
+
+    Only what the index itself knows: dates, organisations and the professionals' names or
+    functions. No reason, no content, nothing about the child or the parents (domain.md §8).
+    The rules (dates, a complete regievoerder) are ``cases.records.vir_match_errors``, the
+    same ones the services apply.
+    """
+
+    organisations = OrganisationsField(
+        label=_("Andere betrokken organisatie(s)"),
+        help_text=_("Eén organisatie per regel, met de contactpersoon of functie als u die "
+                    "weet: „Wijkteam Noord – J. Jansen, jeugdconsulent”. Alleen gegevens van "
+                    "de professionals, niets over het kind of de ouders."))
+    regie = forms.ChoiceField(label=_("Wie heeft de regie?"), choices=Regie.choices,
+                              widget=forms.RadioSelect, required=False, initial=Regie.PENDING)
+    lead_staff = StaffChoiceField(
+        label=_("Regievoerder van onze school"), queryset=None, required=False,
+        empty_label=_("— kies een medewerker —"),
+        help_text=_("Alleen bij „onze school”: de medewerker die de regie heeft."))
+
+    class Meta:
+        model = VerwijsindexMatch
+        fields = ["notified_on", "organisations", "regie", "lead_staff", "lead_organisation",
+                  "lead_contact", "regie_agreed_on"]
+        labels = {"regie_agreed_on": _("Datum waarop de regie is afgesproken")}
+        help_texts = {
+            "notified_on": _("De dag waarop de Verwijsindex de match meldde."),
+            "lead_organisation": _("Alleen bij „een andere organisatie”."),
+            "lead_contact": _("Alleen bij „een andere organisatie”, als u die weet."),
+            "regie_agreed_on": _("Alleen als de regie is afgesproken."),
+        }
+        widgets = {"notified_on": DateInput(), "regie_agreed_on": DateInput()}
+
+    def __init__(self, *args, registration, **kwargs):
+        self.registration = registration
+        super().__init__(*args, **kwargs)
+        school = registration.case.school
+        staff = school_staff(school)
+        ids = list(staff)
+        if self.editing and self.instance.lead_staff_id:
+            # Someone whose role has ended since stays the recorded regievoerder.
+            ids.append(self.instance.lead_staff_id)
+        self.fields["lead_staff"].queryset = (User.objects.filter(pk__in=ids)
+                                              .order_by("last_name", "first_name", "pk"))
+        self.fields["lead_staff"].labels = {pk: e["label"] for pk, e in staff.items()}
+        if not self.editing:
+            self.fields["notified_on"].initial = timezone.localdate()
+        if "change_reason" in self.fields:
+            # Filling in the regievoerder for the first time completes the match; only a
+            # correction needs a reason (checked in ``clean``).
+            self.fields["change_reason"].required = False
+            self.fields["change_reason"].help_text = _(
+                "Nodig als u iets corrigeert dat al was vastgelegd; niet als u alleen de "
+                "regievoerder voor het eerst invult.")
+
+    def clean(self):
+        cleaned = super().clean()
+        regie = cleaned.get("regie") or Regie.PENDING
+        # The chosen option decides which fields count (as the service does): the other
+        # option's fields are emptied, so the saved row meets the model's check constraints.
+        if regie == Regie.SCHOOL:
+            cleaned["lead_organisation"], cleaned["lead_contact"] = "", ""
+        elif regie == Regie.OTHER:
+            cleaned["lead_staff"] = None
+        candidate = VerwijsindexMatch(
+            notified_on=cleaned.get("notified_on"), organisations=cleaned.get("organisations"),
+            regie=regie, lead_staff=cleaned.get("lead_staff"),
+            lead_organisation=cleaned.get("lead_organisation", ""),
+            lead_contact=cleaned.get("lead_contact", ""),
+            regie_agreed_on=cleaned.get("regie_agreed_on"))
+        for name, messages in vir_match_errors(registration=self.registration,
+                                               match=candidate).items():
+            if name in self.errors:
+                continue  # the field's own error (missing, not a date) says enough
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)
+        stale = cleaned.get("lock_version") != self.instance.lock_version
+        # A stale form is a conflict (the service says so, keeping the input), not a missing
+        # reason measured against a version the user never saw.
+        if (self.editing and not stale and not self.errors
+                and not cleaned.get("change_reason", "").strip() and self.has_changed()
+                and not vir_match_first_regie_only(self.instance_before, candidate)):
+            self.add_error("change_reason", _("Geef een reden voor de wijziging."))
+        return cleaned
+
+    @property
+    def instance_before(self):
+        """The saved state the form was built from (``self.instance`` is changed by
+        ``_post_clean``)."""
+        return VerwijsindexMatch(regie=self.initial.get("regie", ""),
+                                 notified_on=self.initial.get("notified_on"),
+                                 organisations=self.initial.get("organisations") or [])

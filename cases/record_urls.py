@@ -27,6 +27,11 @@ for _rt in RECORD_TYPES.values():
 urlpatterns += [
     path("<int:case_pk>/verwijsindex/<int:pk>/intrekken/", record_views.vir_withdraw_view,
          name="vir_withdraw"),
+    # R44: a match on the registration, and the regievoerder agreed after it.
+    path("<int:case_pk>/verwijsindex/<int:pk>/match/nieuw/", record_views.vir_match_add,
+         name="vir_match_add"),
+    path("<int:case_pk>/verwijsindex/<int:pk>/match/<int:match_pk>/wijzigen/",
+         record_views.vir_match_edit, name="vir_match_edit"),
     path("<int:case_pk>/sot-agenda/", sot_views.case_agenda, name="case_sot_agenda"),
     path("sot/", sot_views.meeting_list, name="sot_meeting_list"),
     path("sot/school/<int:school_pk>/nieuw/", sot_views.meeting_add, name="sot_meeting_add"),

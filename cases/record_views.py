@@ -1,6 +1,6 @@
-"""Step records of a case: Verwijsindex registration (step 1), collegial consultation and
-Veilig Thuis advice (step 2, VT advice at any step), conversation with parents and/or pupil
-(step 3) and contact with parents (any step).
+"""Step records of a case: Verwijsindex registration (step 1) with its matches and regievoerder
+(R44), collegial consultation and Veilig Thuis advice (step 2, VT advice at any step),
+conversation with parents and/or pupil (step 3) and contact with parents (any step).
 
 Access: the case must be visible (``case_get_for_user``: 404 otherwise) and the user must hold
 ``add_record`` on it (403 otherwise) to add or edit; anyone who sees the case may read a record.
@@ -24,11 +24,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import record_forms as forms
-from .models import (Case, Consultation, Conversation, ConversationKind,
-                     VeiligThuisAdvice, VerwijsindexRegistration)
-from .records import record_create, record_update, vir_withdraw
+from .models import (AccessAction, Case, Consultation, Conversation, ConversationKind,
+                     VeiligThuisAdvice, VerwijsindexMatch, VerwijsindexRegistration,
+                     organisations_text)
+from .records import (record_create, record_update, vir_match_create, vir_match_update,
+                      vir_withdraw)
 from .selectors import case_get_for_user, case_permissions
-from .services import EditConflict, ServiceError, log_access
+from .services import EditConflict, ServiceError, insert_access_rows, log_access
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,9 @@ def record_url(record) -> str | None:
 
     if isinstance(record, SotDiscussion):
         return reverse("cases:sot_meeting_detail", args=[record.meeting_id])
+    if isinstance(record, VerwijsindexMatch):
+        return (reverse("cases:vir_detail", args=[record.case_id, record.registration_id])
+                + f"#match-{record.pk}")
     for rt in RECORD_TYPES.values():
         if isinstance(record, rt.model) and (not rt.kind or record.kind == rt.kind):
             return reverse(f"cases:{rt.name}_detail", args=[record.case_id, record.pk])
@@ -200,16 +205,29 @@ def record_detail(request, case_pk: int, pk: int, type_name: str):
     rt = RECORD_TYPES[type_name]
     case, perms = _access(request, case_pk, rt, write=False)
     record = get_object_or_404(rt.queryset(case), pk=pk)
-    log_access(user=request.user, obj=record, case=case)
+    matches = _vir_matches(record) if rt.name == "vir" else []
+    # The record and every match shown with it: one insert (ids only).
+    insert_access_rows([(request.user.pk, case.school_id, case.pk, obj._meta.label_lower,
+                         obj.pk, AccessAction.VIEW) for obj in [record, *matches]])
     versions = list(record.history.select_related("history_user").order_by("-history_date"))
     context = {"rt": rt, "case": case, "record": record, "case_url": case_url(case),
                "values": record_values(record, rt.display_fields(), rt.form_class),
-               "versions": versions, "edit_url": None}
+               "versions": versions, "edit_url": None, "matches": matches,
+               "can_add_record": "add_record" in perms}
     if "add_record" in perms and case.is_open:
         context["edit_url"] = reverse(f"cases:{rt.name}_edit", args=[case.pk, record.pk])
     if (rt.name == "vir" and "add_record" in perms and record.withdrawn_on is None):
         context["withdraw_form"] = forms.VerwijsindexWithdrawForm(registration=record)
     return render(request, "cases/records/record_detail.html", context)
+
+
+def _vir_matches(registration) -> list[VerwijsindexMatch]:
+    """The registration's matches for display, oldest first; one query."""
+    matches = list(VerwijsindexMatch.objects.filter(registration_id=registration.pk)
+                   .select_related("author", "lead_staff"))
+    for m in matches:
+        m.organisations_display = organisations_text(m.organisations, sep="\n")
+    return matches
 
 
 @login_required
@@ -237,3 +255,99 @@ def vir_withdraw_view(request, case_pk: int, pk: int):
     return render(request, "cases/records/vir_withdraw.html",
                   {"case": case, "record": record, "form": form, "case_url": case_url(case)})
 
+
+
+# --- R44: matches in the Verwijsindex and the regievoerder ------------------------------------
+
+
+def _vir_registration(request, case_pk: int, pk: int):
+    """The case (visible, Verwijsindex switched on: 404 otherwise; ``add_record``: 403
+    otherwise) and its registration ``pk`` (404 when it is not this case's)."""
+    rt = RECORD_TYPES["vir"]
+    case, _perms = _access(request, case_pk, rt, write=True)
+    registration = get_object_or_404(rt.queryset(case), pk=pk)
+    registration.case = case
+    return case, registration
+
+
+def _match_context(case, registration, form, **extra) -> dict:
+    return {"case": case, "record": registration, "form": form, "case_url": case_url(case),
+            "registration_url": reverse("cases:vir_detail", args=[case.pk, registration.pk]),
+            **extra}
+
+
+@login_required
+def vir_match_add(request, case_pk: int, pk: int):
+    """Record a match on a Verwijsindex registration, and the regievoerder if already agreed.
+
+    Not on a withdrawn registration (a clear message, no form); allowed on a closed case, as
+    withdrawing is (``cases.records.vir_match_create``)."""
+    case, registration = _vir_registration(request, case_pk, pk)
+    if registration.withdrawn_on is not None:
+        return render(request, "cases/records/vir_match_refused.html",
+                      _match_context(case, registration, None), status=403)
+    form = forms.VerwijsindexMatchForm(request.POST if request.method == "POST" else None,
+                                       registration=registration)
+    if request.method == "POST" and form.is_valid():
+        try:
+            vir_match_create(registration=registration, match=form.save(commit=False),
+                             actor=request.user)
+        except ServiceError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("De match is vastgelegd."))
+            return redirect("cases:vir_detail", case_pk=case.pk, pk=registration.pk)
+    elif request.method != "POST":
+        # The form shows the registration's date: a read of it.
+        log_access(user=request.user, obj=registration, case=case)
+    return render(request, "cases/records/vir_match_form.html",
+                  _match_context(case, registration, form, adding=True))
+
+
+@login_required
+def vir_match_edit(request, case_pk: int, pk: int, match_pk: int):
+    """Fill in or correct the regievoerder (or the match itself), with conflict detection
+    (``lock_version``); a correction needs a reason (R31)."""
+    case, registration = _vir_registration(request, case_pk, pk)
+    match = get_object_or_404(VerwijsindexMatch.objects.select_related("lead_staff"),
+                              registration=registration, pk=match_pk)
+    conflict = None
+    if request.method == "POST":
+        form = forms.VerwijsindexMatchForm(request.POST, instance=match,
+                                           registration=registration)
+        if form.is_valid():
+            try:
+                vir_match_update(match=form.save(commit=False), actor=request.user,
+                                 base_version=form.cleaned_data["lock_version"],
+                                 reason=form.cleaned_data.get("change_reason", ""))
+            except EditConflict as exc:
+                conflict = _match_conflict(request, form, exc.current, case)
+            except ServiceError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                messages.success(request, _("De wijziging is opgeslagen."))
+                return redirect(reverse("cases:vir_detail", args=[case.pk, registration.pk])
+                                + f"#match-{match.pk}")
+    else:
+        form = forms.VerwijsindexMatchForm(instance=match, registration=registration)
+        log_access(user=request.user, obj=match, case=case)
+    return render(request, "cases/records/vir_match_form.html",
+                  _match_context(case, registration, form, adding=False, match=match,
+                                 conflict=conflict),
+                  status=409 if conflict else 200)
+
+
+def _match_conflict(request, form, current, case) -> dict:
+    """Keep the user's input, show what is saved now, and base a next save on that version."""
+    log_access(user=request.user, obj=current, case=case)
+    data = form.data.copy()
+    data["lock_version"] = str(current.lock_version)
+    form.data = data
+    names = ["notified_on", "organisations", "regie", "lead_staff", "lead_organisation",
+             "lead_contact", "regie_agreed_on"]
+    values = record_values(current, names, forms.VerwijsindexMatchForm)
+    for row in values:
+        if row["name"] == "organisations":
+            row["value"] = organisations_text(current.organisations, sep="\n")
+    return {"values": values,
+            "author": current.history.select_related("history_user").first()}

@@ -1,8 +1,8 @@
 """Writes and rules for the step records (consultations, Veilig Thuis advice, conversations,
-Verwijsindex registrations). Saves go through ``services.record_save`` for optimistic
-locking and history; this module adds the rules around it: records only on open cases,
-the step and author set at creation, the Verwijsindex review date, and the anonymity rule
-for Veilig Thuis advice (R19).
+Verwijsindex registrations and their matches). Saves go through ``services.record_save`` for
+optimistic locking and history; this module adds the rules around it: records only on open
+cases, the step and author set at creation, the Verwijsindex review date, matches and the
+regievoerder (R44), and the anonymity rule for Veilig Thuis advice (R19).
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ import re
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from schools.models import Pupil, PupilParent
+from schools.models import Membership, Pupil, PupilParent
 
-from .models import Case, Status, VerwijsindexRegistration
-from .services import ServiceError, record_save
+from .models import Case, Regie, Status, VerwijsindexMatch, VerwijsindexRegistration
+from .services import EditConflict, ServiceError, record_save
 
 # The Verwijsindex removes a signal at most two years after it was given (domain.md §8, R44).
 VIR_REVIEW_YEARS = 2
@@ -82,6 +83,133 @@ def vir_withdraw(*, registration: VerwijsindexRegistration, actor, withdrawn_on:
     registration.withdrawn_on = withdrawn_on
     return record_save(record=registration, actor=actor, base_version=base_version,
                        reason="ingetrokken in de Verwijsindex")
+
+
+# --- R44: matches in the Verwijsindex and the regievoerder ------------------------------------
+
+
+def vir_match_errors(*, registration: VerwijsindexRegistration,
+                     match: VerwijsindexMatch) -> dict[str, list[str]]:
+    """The rules a match must meet, as Dutch messages per field ("" for the whole match).
+
+    Shared by the form (shown beside the fields) and the services (nothing invalid is
+    written, whatever calls them)."""
+    errors: dict[str, list[str]] = {}
+    today = timezone.localdate()
+
+    def add(name, message):
+        errors.setdefault(name, []).append(str(message))
+
+    if match.notified_on:
+        if match.notified_on > today:
+            add("notified_on", _("De datum van de matchmelding ligt in de toekomst."))
+        elif match.notified_on < registration.occurred_on:
+            add("notified_on", _("De matchmelding ligt vóór de datum van registratie "
+                                 "(%(date)s).") % {"date": date_format(registration.occurred_on,
+                                                                       "j F Y")})
+    if not match.organisations:
+        add("organisations", _("Vul minstens één andere organisatie in."))
+    if match.regie == Regie.PENDING:
+        if (match.lead_staff_id or match.lead_organisation or match.lead_contact
+                or match.regie_agreed_on):
+            add("regie", _("U heeft een regievoerder of datum ingevuld: kies of de regie bij "
+                           "onze school of bij een andere organisatie ligt."))
+    else:
+        if match.regie == Regie.SCHOOL and not match.lead_staff_id:
+            add("lead_staff", _("Kies de medewerker van de school die de regie heeft."))
+        if match.regie == Regie.OTHER and not match.lead_organisation.strip():
+            add("lead_organisation", _("Vul de organisatie van de regievoerder in."))
+        if match.regie_agreed_on is None:
+            add("regie_agreed_on", _("Vul in wanneer de regie is afgesproken."))
+        elif match.regie_agreed_on > today:
+            add("regie_agreed_on", _("Deze datum ligt in de toekomst."))
+        elif match.notified_on and match.regie_agreed_on < match.notified_on:
+            add("regie_agreed_on", _("De regie kan niet zijn afgesproken vóór de "
+                                     "matchmelding."))
+    return errors
+
+
+def _normalise_regie(match: VerwijsindexMatch) -> None:
+    # The chosen option decides which fields count: the other option's fields are emptied.
+    if match.regie == Regie.SCHOOL:
+        match.lead_organisation, match.lead_contact = "", ""
+    elif match.regie == Regie.OTHER:
+        match.lead_staff = None
+    match.lead_organisation = match.lead_organisation.strip()
+    match.lead_contact = match.lead_contact.strip()
+
+
+def _check_match(registration, match, *, kept_lead_id: int | None = None) -> None:
+    errors = vir_match_errors(registration=registration, match=match)
+    if errors:
+        raise ServiceError([m for messages in errors.values() for m in messages])
+    # "Our school" is a staff member with a role at the case's school today (the one
+    # already recorded stays valid after their role ended).
+    if (match.regie == Regie.SCHOOL and match.lead_staff_id != kept_lead_id
+            and not Membership.objects.active().filter(
+                user_id=match.lead_staff_id, school_id=Case.objects.filter(
+                    pk=registration.case_id).values("school_id")[:1]).exists()):
+        raise ServiceError(_("De regievoerder van onze school moet een medewerker van de "
+                             "school zijn."))
+
+
+@transaction.atomic
+def vir_match_create(*, registration: VerwijsindexRegistration, match: VerwijsindexMatch,
+                     actor) -> VerwijsindexMatch:
+    """Record a match on a Verwijsindex registration, with or without the regievoerder (R44).
+
+    Refused on a withdrawn registration: a withdrawn signal cannot match any more. Allowed on
+    a closed case, like withdrawing: the signal stays in the index until it is withdrawn, so
+    a match notice can still come after the case was closed. The registration row is locked,
+    so a withdrawal saved at the same moment is seen.
+    """
+    locked = VerwijsindexRegistration.objects.select_for_update().get(pk=registration.pk)
+    if locked.withdrawn_on is not None:
+        raise ServiceError(_("Deze registratie is ingetrokken in de Verwijsindex: er kan geen "
+                             "nieuwe match meer bij worden vastgelegd."))
+    _normalise_regie(match)
+    _check_match(locked, match)
+    match.registration = locked
+    match.case_id = locked.case_id
+    match.step = Case.objects.filter(pk=locked.case_id).values_list("step", flat=True).get()
+    match.author = actor
+    return record_save(record=match, actor=actor,
+                       reason="aangemaakt" if not match.regie
+                       else "aangemaakt met regievoerder")
+
+
+def vir_match_first_regie_only(current: VerwijsindexMatch, match: VerwijsindexMatch) -> bool:
+    """True when the change only fills in the regievoerder for the first time: that completes
+    the match rather than correcting it, so it needs no reason of its own."""
+    return (current.regie == Regie.PENDING and match.regie != Regie.PENDING
+            and current.notified_on == match.notified_on
+            and current.organisations == match.organisations)
+
+
+@transaction.atomic
+def vir_match_update(*, match: VerwijsindexMatch, actor, base_version: int,
+                     reason: str = "") -> VerwijsindexMatch:
+    """Save a changed match: typically the regievoerder, agreed some days after the notice.
+
+    Raises ``EditConflict`` (nothing written) when someone saved it after ``base_version``.
+    A correction needs a reason (R31); filling in the regievoerder for the first time does
+    not. Allowed on a withdrawn registration and a closed case: the regie may have been
+    agreed before the signal was withdrawn and be written down afterwards.
+    """
+    current = VerwijsindexMatch.objects.select_for_update().get(pk=match.pk)
+    if current.lock_version != base_version:
+        raise EditConflict(current)
+    _normalise_regie(match)
+    registration = VerwijsindexRegistration.objects.get(pk=current.registration_id)
+    _check_match(registration, match, kept_lead_id=current.lead_staff_id)
+    reason = reason.strip()
+    if not reason:
+        if not vir_match_first_regie_only(current, match):
+            raise ServiceError(_("Geef een reden voor de wijziging."))
+        reason = "regievoerder vastgelegd"
+    # Never moved to another registration or case by a form.
+    match.registration_id, match.case_id = current.registration_id, current.case_id
+    return record_save(record=match, actor=actor, base_version=base_version, reason=reason)
 
 
 # --- R19: an anonymous advice request to Veilig Thuis stores no child identifiers -----------

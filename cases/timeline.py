@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from signals.models import SignalVersion
 
 from .models import (Case, Consultation, Conversation, SotDiscussion, Step, StepTransition,
-                     TransitionKind, VeiligThuisAdvice, VerwijsindexRegistration)
+                     TransitionKind, VeiligThuisAdvice, VerwijsindexMatch,
+                     VerwijsindexRegistration, organisations_text)
 
 
 @dataclass
@@ -69,7 +70,9 @@ def participants_text(participants) -> str:
     """``[{"name": ..., "role": ...}]`` as "Naam (rol), ..."."""
     parts = []
     for p in participants or []:
-        if isinstance(p, dict):
+        if isinstance(p, dict) and "organisation" in p:  # a Verwijsindex match's organisations
+            parts.append(organisations_text([p]))
+        elif isinstance(p, dict):
             name, role = (p.get("name") or "").strip(), (p.get("role") or "").strip()
             parts.append(f"{name} ({role})" if name and role else name or role)
         elif p:
@@ -146,6 +149,28 @@ def _verwijsindex_entries(case: Case) -> list[TimelineEntry]:
                          (_("Herbeoordelen uiterlijk"), _date(r.review_on)),
                          (_("Ingetrokken op"), _date(r.withdrawn_on))))
         for r in VerwijsindexRegistration.objects.filter(case_id=case.pk).select_related("author")]
+
+
+def _vir_match_entries(case: Case) -> list[TimelineEntry]:
+    """A match notice on its day and, once agreed, the regievoerder on the day it was agreed:
+    two moments, one query."""
+    entries = []
+    for m in VerwijsindexMatch.objects.filter(case_id=case.pk).select_related("author",
+                                                                             "lead_staff"):
+        entries.append(TimelineEntry(
+            date=m.notified_on, kind="vir_match", title=_("Match in de Verwijsindex"),
+            author=m.author, obj=m, recorded_at=m.created_at, step=m.step,
+            details=_details((_("Andere betrokken organisaties"),
+                              organisations_text(m.organisations)),
+                             (_("Regievoerder"), m.lead_label() or _("nog niet afgesproken")))))
+        if m.regie_agreed_on:
+            entries.append(TimelineEntry(
+                date=m.regie_agreed_on, kind="vir_regie",
+                title=_("Regievoerder afgesproken na de match in de Verwijsindex"),
+                author=m.author, obj=m, recorded_at=m.created_at, step=m.step,
+                details=_details((_("Regievoerder"), m.lead_label()),
+                                 (_("Match gemeld op"), _date(m.notified_on)))))
+    return entries
 
 
 def _consultation_entries(case: Case) -> list[TimelineEntry]:
@@ -229,8 +254,8 @@ def _transition_entries(case: Case) -> list[TimelineEntry]:
 
 
 _BUILTIN_SOURCES: list[TimelineSource] = [
-    _signal_entries, _verwijsindex_entries, _consultation_entries, _vt_advice_entries,
-    _conversation_entries, _sot_entries, _transition_entries,
+    _signal_entries, _verwijsindex_entries, _vir_match_entries, _consultation_entries,
+    _vt_advice_entries, _conversation_entries, _sot_entries, _transition_entries,
 ]
 
 

@@ -407,12 +407,32 @@ def _participants(record) -> Field:
 
 
 def verwijsindex_entry(r) -> Entry:
-    return _record_entry(
+    entry = _record_entry(
         r, _("Signaal afgegeven in de Verwijsindex"),
         Field("parents_informed", _("Ouders geïnformeerd"), yes_no(r.parents_informed)),
         Field("review_on", _("Herbeoordelen uiterlijk"), day(r.review_on)),
         Field("withdrawn_on", _("Ingetrokken op"), day(r.withdrawn_on)),
         _participants(r))
+    # R44: its matches and regievoerder (prefetched as ``r.matches``), nothing more than
+    # what was recorded.
+    entry.children = [vir_match_entry(m) for m in r.matches.all()]
+    return entry
+
+
+def vir_match_entry(m) -> Entry:
+    from cases.models import Regie, organisations_text
+
+    lead = m.lead_label() or _("nog niet afgesproken")
+    return Entry(label_of(type(m)), m.pk, _("Match in de Verwijsindex"), date=m.notified_on,
+                 moment=m.created_at, author=name_of(m.author), fields=fields(
+                     Field("notified_on", _("Match gemeld op"), day(m.notified_on)),
+                     Field("organisations", _("Andere betrokken organisaties"),
+                           organisations_text(m.organisations)),
+                     # "Our school" names a staff member: left out with the other staff names
+                     # when an inzage copy asks so.
+                     Field("regie", _("Regievoerder"), lead, person=m.regie == Regie.SCHOOL),
+                     Field("regie_agreed_on", _("Regie afgesproken op"),
+                           day(m.regie_agreed_on))))
 
 
 def consultation_entry(r) -> Entry:
@@ -476,12 +496,14 @@ def _record_querysets(case):
     from django.db.models import Prefetch
 
     from cases.models import (Consultation, Conversation, SotDiscussion, VeiligThuisAdvice,
-                              VerwijsindexRegistration)
+                              VerwijsindexMatch, VerwijsindexRegistration)
 
     order = ("occurred_on", "created_at", "pk")
     return [
         ("verwijsindex", _("Verwijsindex"), verwijsindex_entry,
-         VerwijsindexRegistration.objects.filter(case_id=case.pk).select_related("author")),
+         VerwijsindexRegistration.objects.filter(case_id=case.pk).select_related("author")
+         .prefetch_related(Prefetch("matches", queryset=VerwijsindexMatch.objects
+                                    .select_related("author", "lead_staff")))),
         ("consultaties", _("Collegiale consultaties"), consultation_entry,
          Consultation.objects.filter(case_id=case.pk).select_related("author")),
         ("vt_advies", _("Adviesvragen aan Veilig Thuis"), vt_advice_entry,

@@ -21,7 +21,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Case, Route, Status, VerwijsindexRegistration
+from cases.models import Case, Regie, Route, Status, VerwijsindexMatch, VerwijsindexRegistration
 from notifications.models import Kind
 from schools.roles import Role
 from signals.models import Signal
@@ -42,6 +42,9 @@ CASE_LEAD_ROLES = (Role.IB, Role.VC, Role.DIRECTEUR, Role.BESTUUR)
 SIGNAL_ACK_WORKING_DAYS = 2
 #: R44: remind to review or withdraw a Verwijsindex signal this long before ``review_on``.
 VIR_REVIEW_NOTICE = datetime.timedelta(days=30)
+#: R44: a match whose regievoerder is still not recorded this many working days after the
+#: match notice is brought to the case owner's (and the match's author's) attention.
+VIR_REGIE_WORKING_DAYS = 10
 #: R5: remind the caller this long before the retrospective entry is due (24 h after the
 #: call); when it is overdue, the directeur hears of it.
 ACUTE_NOTICE = datetime.timedelta(hours=6)
@@ -161,6 +164,30 @@ def vir_review_due(now: datetime.datetime) -> Iterator[Due]:
     for pk, case_id, school_id, review_on, owner_id in rows:
         yield Due(pk, school_id, start_of(review_on), start_of(review_on - VIR_REVIEW_NOTICE),
                   vir_url(case_id, pk), users=(owner_id,))
+
+
+def vir_regie_due(now: datetime.datetime) -> Iterator[Due]:
+    """Matches in the Verwijsindex without a recorded regievoerder ten working days after the
+    match notice, on a registration that is not withdrawn: to the case owner and to whoever
+    recorded the match (if they still hold a case-lead role). Resolved by recording the
+    regievoerder, or by withdrawing the registration.
+
+    The SQL bound (ten calendar days, partial index ``vir_match_regie_open``) is safe because
+    ten working days are never shorter; the exact check skips weekends and holidays.
+    """
+    cutoff = timezone.localdate(now) - datetime.timedelta(days=VIR_REGIE_WORKING_DAYS)
+    rows = (VerwijsindexMatch.objects
+            .filter(regie=Regie.PENDING, notified_on__lte=cutoff,
+                    registration__withdrawn_on__isnull=True)
+            .values_list("pk", "case_id", "registration_id", "case__school_id", "notified_on",
+                         "case__owner_id", "author_id"))
+    for pk, case_id, registration_id, school_id, notified_on, owner_id, author_id in rows:
+        occurrence = start_of(notified_on)
+        due_at = add_working_days_at(occurrence, VIR_REGIE_WORKING_DAYS)
+        if due_at <= now:
+            yield Due(pk, school_id, occurrence, due_at,
+                      vir_url(case_id, registration_id) + f"#match-{pk}",
+                      users=tuple(dict.fromkeys((owner_id, author_id))))
 
 
 # --- afwegingskader: Veilig Thuis feedback, help evaluation, follow-up (R13, R22, R40) -------
@@ -323,7 +350,14 @@ def register_builtin() -> list[str]:
         kind=Kind.VIR_REVIEW, object_type="cases.verwijsindexregistration", due=vir_review_due,
         user_roles=CASE_LEAD_ROLES, rule="R44",
         description=_("Dertig dagen voor de herbeoordelingsdatum, aan de casusregisseur.")))
-    names = ["step_term", "signal_unacknowledged", "vir_review"]
+    register(Source(
+        name="vir_regie", label=_("Verwijsindex: regievoerder na een match vastleggen"),
+        # The generic text: a kind of its own would change the notifications' choices.
+        kind=Kind.REMINDER, object_type="cases.verwijsindexmatch", due=vir_regie_due,
+        user_roles=CASE_LEAD_ROLES, rule="R44",
+        description=_("Tien werkdagen na een match zonder vastgelegde regievoerder, aan de "
+                      "casusregisseur en wie de match vastlegde.")))
+    names = ["step_term", "signal_unacknowledged", "vir_review", "vir_regie"]
     names += register_afwegingskader()
     names += register_specialroutes()
     return names

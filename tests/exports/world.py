@@ -19,7 +19,8 @@ from django.db import models
 from django.utils import timezone
 
 from cases.models import (CaseSignal, Consultation, Conversation, SotDiscussion, SotMeeting, Step,
-                          StepTransition, VeiligThuisAdvice, VerwijsindexRegistration)
+                          StepTransition, VeiligThuisAdvice, VerwijsindexMatch,
+                          VerwijsindexRegistration)
 from signals.models import Signal, SignalAttachment, SignalPupil, SignalVersion
 
 DAY = timezone.localdate() - datetime.timedelta(days=90)
@@ -146,9 +147,19 @@ def fill_case(case, people: dict, *, text: Callable[[str], str] | None = None,
         if n == 0:
             add_attachment(signal, teacher, t)
     for n in range(counts["vir"]):
-        filled.add("vir", _record(VerwijsindexRegistration, case, ib, t, Step.SIGNALEN,
-                                  review_on=DAY + datetime.timedelta(days=730),
-                                  parents_informed=True))
+        vir = filled.add("vir", _record(VerwijsindexRegistration, case, ib, t, Step.SIGNALEN,
+                                        review_on=DAY + datetime.timedelta(days=730),
+                                        parents_informed=True))
+        # R44: a match on it, with another organisation as regievoerder.
+        label = VerwijsindexMatch._meta.label_lower
+        filled.add("vir_match", _save(VerwijsindexMatch(
+            registration=vir, case=case, step=Step.SIGNALEN, author=ib,
+            notified_on=DAY + datetime.timedelta(days=1), regie_agreed_on=DAY
+            + datetime.timedelta(days=2), regie="andere_organisatie",
+            organisations=[{"organisation": t.one(f"{label}.organisations.organisation",
+                                                  short=True)[:200],
+                            "contact": t.one(f"{label}.organisations.contact", short=True)[:200]}],
+            **t.values(VerwijsindexMatch)), ib))
     for n in range(counts["consultations"]):
         filled.add("consultation", _record(Consultation, case, ib, t, Step.CONSULTATIE,
                                            occurred_on=DAY + datetime.timedelta(days=5 + n % 20)))

@@ -158,6 +158,12 @@ for _slug, _key in [("consultation", "consultation"), ("vt_advice", "vt_advice")
 
 _register({
     "cases:vir_withdraw": ("get", rec("vir"), case_row(200, CASE_WRITERS)),
+    # R44: matches and the regievoerder are recorded by those who add records; readers see
+    # them on the registration's page (cases:vir_detail).
+    "cases:vir_match_add": ("get", rec("vir"), case_row(200, CASE_WRITERS)),
+    "cases:vir_match_edit": ("get", lambda w: [w.obj["case"].pk, w.obj["vir"].pk,
+                                               w.obj["vir_match"].pk],
+                             case_row(200, CASE_WRITERS)),
     "cases:case_sot_agenda": ("get", case_arg, case_row(200, CASE_WRITERS)),
     # The SOT pages are for school leads and SOT members; teachers and board roles get 403.
     "cases:sot_meeting_list": ("get", None,

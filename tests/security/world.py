@@ -22,7 +22,8 @@ from afwegingskader.models import (AftercareNote, Assessment, BottleneckNote, De
                                    VeiligThuisReportSignal)
 from cases import services as case_services
 from cases.models import (Consultation, Conversation, ConversationKind, SotDiscussion,
-                          SotMeeting, Step, VeiligThuisAdvice, VerwijsindexRegistration)
+                          SotMeeting, Step, VeiligThuisAdvice, VerwijsindexMatch,
+                          VerwijsindexRegistration)
 from exports.models import AccessRequest, ExportJob, JobKind, JobStatus, Redaction, RequesterKind
 from notifications.models import Kind, Notification
 from schools.models import Membership
@@ -106,6 +107,9 @@ def build_world() -> World:
         kind=ConversationKind.PARENT_CONTACT, discussed="besproken", **common)
     o["vir"] = VerwijsindexRegistration.objects.create(
         review_on=today + datetime.timedelta(days=730), **common)
+    o["vir_match"] = VerwijsindexMatch.objects.create(
+        registration=o["vir"], case=case, step=Step.CONSULTATIE, notified_on=today,
+        organisations=[{"organisation": "Wijkteam", "contact": ""}], author=u["ib"])
     meeting = SotMeeting.objects.create(school=school, held_on=today, chair=u["directeur"],
                                         created_by=u["ib"])
     meeting.attendees.add(u["sot"], u["directeur"])
