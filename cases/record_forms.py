@@ -14,7 +14,7 @@ from core.forms import HiddenFieldErrorsMixin
 from schools.models import Membership
 from schools.roles import Role
 
-from .models import (Case, Consultation, Conversation, ConversationKind, NotHeldReason,
+from .models import (Case, CaseNote, Consultation, Conversation, ConversationKind, NotHeldReason,
                      SotDiscussion, SotMeeting, VeiligThuisAdvice, VerwijsindexRegistration)
 from .records import child_identifier_patterns, identifiers_in
 
@@ -206,6 +206,19 @@ class ConsultationForm(RecordForm):
         help_texts = {"consulted": _("Bijvoorbeeld de intern begeleider, de jeugdverpleegkundige "
                                      "of het wijkteam.")}
         widgets = {"question": textarea(), "advice": textarea(), "agreed_actions": textarea()}
+
+
+class CaseNoteForm(RecordForm):
+    """A general note in the file: made by sharing a private working note (R32), edited here
+    like every record (with a reason, R31)."""
+
+    participants = None
+
+    class Meta:
+        model = CaseNote
+        fields = ["occurred_on", "text"]
+        labels = {"occurred_on": _("Datum")}
+        widgets = {"text": textarea(6)}
 
 
 class VeiligThuisAdviceForm(RecordForm):

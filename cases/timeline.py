@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from signals.models import SignalVersion
 
-from .models import (Case, Consultation, Conversation, SotDiscussion, Step, StepTransition,
+from .models import (Case, CaseNote, Consultation, Conversation, SotDiscussion, Step, StepTransition,
                      TransitionKind, VeiligThuisAdvice, VerwijsindexRegistration)
 
 
@@ -209,6 +209,13 @@ def _sot_entries(case: Case) -> list[TimelineEntry]:
     return entries
 
 
+def _note_entries(case: Case) -> list[TimelineEntry]:
+    return [TimelineEntry(
+        date=r.occurred_on, kind="note", title=_("Aantekening"), author=r.author, obj=r,
+        recorded_at=r.created_at, step=r.step, details=_details((_("Aantekening"), r.text)))
+        for r in CaseNote.objects.filter(case_id=case.pk).select_related("author")]
+
+
 def transition_title(t: StepTransition) -> str:
     to_label = Step(t.to_step).label
     return {
@@ -230,7 +237,7 @@ def _transition_entries(case: Case) -> list[TimelineEntry]:
 
 _BUILTIN_SOURCES: list[TimelineSource] = [
     _signal_entries, _verwijsindex_entries, _consultation_entries, _vt_advice_entries,
-    _conversation_entries, _sot_entries, _transition_entries,
+    _conversation_entries, _sot_entries, _note_entries, _transition_entries,
 ]
 
 
