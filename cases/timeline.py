@@ -212,7 +212,9 @@ def _sot_entries(case: Case) -> list[TimelineEntry]:
 def _note_entries(case: Case) -> list[TimelineEntry]:
     return [TimelineEntry(
         date=r.occurred_on, kind="note", title=_("Aantekening"), author=r.author, obj=r,
-        recorded_at=r.created_at, step=r.step, details=_details((_("Aantekening"), r.text)))
+        recorded_at=r.created_at, step=r.step,
+        details=_details((_("Deelnemers"), participants_text(r.participants)),
+                         (_("Aantekening"), r.text)))
         for r in CaseNote.objects.filter(case_id=case.pk).select_related("author")]
 
 

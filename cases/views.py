@@ -336,8 +336,6 @@ def _record_actions(case: Case, perms: set[str]) -> list[dict]:
             continue
         if action.get("requires") == "verwijsindex" and not case.school.verwijsindex_enabled:
             continue  # R45: only where the school uses the Verwijsindex
-        if key == "note" and not by_kind[key]:
-            continue
         try:
             url = reverse(action["url_name"], args=[case.pk])
         except NoReverseMatch:

@@ -472,7 +472,8 @@ def sot_entry(r) -> Entry:
 
 
 def note_entry(r) -> Entry:
-    return _record_entry(r, _("Aantekening"), Field("text", _("Aantekening"), r.text))
+    return _record_entry(r, _("Aantekening"), _participants(r),
+                         Field("text", _("Aantekening"), r.text))
 
 
 def _record_querysets(case):
