@@ -277,21 +277,34 @@ def test_notes_are_not_in_the_pdf_dossier(note, wn_case, director):
     assert "dreigend" not in html
 
 
-def test_notes_are_not_in_the_inzage_copy(note, wn_case, director):
+def _inzage_copy(case, director) -> str:
     from exports.documents import inzage_context
     from exports.pdf import INZAGE_TEMPLATE, render_html
     from exports.services import access_request_create
     from tests.factories import ParentFactory, PupilParentFactory
 
-    link = PupilParentFactory(pupil=wn_case.pupil,
-                              parent=ParentFactory(school=wn_case.school, name="Ilse Jansen"),
+    link = PupilParentFactory(pupil=case.pupil,
+                              parent=ParentFactory(school=case.school, name="Ilse Jansen"),
                               relationship="moeder", has_authority=True)
-    request = access_request_create(pupil=wn_case.pupil, actor=director, requester_kind="ouder",
+    request = access_request_create(pupil=case.pupil, actor=director, requester_kind="ouder",
                                     parent_link=link, received_on=timezone.localdate(),
                                     identity_verified=True)
-    html = render_html(INZAGE_TEMPLATE, inzage_context(request))
+    return render_html(INZAGE_TEMPLATE, inzage_context(request))
+
+
+def test_notes_are_not_in_the_inzage_copy(note, wn_case, director):
+    html = _inzage_copy(wn_case, director)
     assert f"Dossier {wn_case.number}" in html
     assert "dreigend" not in html
+
+
+def test_a_shared_note_is_in_the_inzage_copy(note, wn_case, ib, director):
+    """What the confirmation says: once shared, parents see it."""
+    from worknotes.services import work_note_share
+
+    work_note_share(note=note, owner=ib, base_version=note.lock_version)
+    html = _inzage_copy(wn_case, director)
+    assert "dreigend" in html and "Aantekening" in html
 
 
 def test_list_page_query_count_is_bounded(client_for, ib, wn_case, django_assert_max_num_queries):
