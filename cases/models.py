@@ -201,7 +201,8 @@ class AccessAction(models.TextChoices):
     LISTED = "in_lijst", _("in een overzicht getoond")
     # R32: what happened to a private working note (``worknotes``); ids only, never its text.
     NOTE_CREATED = "notitie_gemaakt", _("werkaantekening gemaakt")
-    NOTE_SHARED = "notitie_gedeeld", _("werkaantekening gedeeld (nu een aantekening in het dossier)")
+    NOTE_SHARED = "notitie_gedeeld", _(
+        "werkaantekening gedeeld (nu een aantekening in het dossier)")
     NOTE_DELETED = "notitie_verwijderd", _("werkaantekening verwijderd")
     NOTE_EXPIRED = "notitie_verlopen", _("werkaantekening verlopen en verwijderd")
 

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 
 from signals.models import SignalVersion
 
-from .models import (Case, CaseNote, Consultation, Conversation, SotDiscussion, Step, StepTransition,
-                     TransitionKind, VeiligThuisAdvice, VerwijsindexRegistration)
+from .models import (Case, CaseNote, Consultation, Conversation, SotDiscussion, Step,
+                     StepTransition, TransitionKind, VeiligThuisAdvice, VerwijsindexRegistration)
 
 
 @dataclass

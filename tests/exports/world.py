@@ -18,8 +18,9 @@ from django.apps import apps
 from django.db import models
 from django.utils import timezone
 
-from cases.models import (CaseNote, CaseSignal, Consultation, Conversation, SotDiscussion, SotMeeting, Step,
-                          StepTransition, VeiligThuisAdvice, VerwijsindexRegistration)
+from cases.models import (CaseNote, CaseSignal, Consultation, Conversation, SotDiscussion,
+                          SotMeeting, Step, StepTransition, VeiligThuisAdvice,
+                          VerwijsindexRegistration)
 from signals.models import Signal, SignalAttachment, SignalPupil, SignalVersion
 
 DAY = timezone.localdate() - datetime.timedelta(days=90)

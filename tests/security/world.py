@@ -29,9 +29,9 @@ from schools.models import Membership
 from schools.roles import Role
 from signals.models import Signal, SignalAttachment, SignalPupil, SignalVersion
 from specialroutes import services as route_services
-from worknotes.models import WorkNote
 from tests.factories import (BoardFactory, PupilFactory, PupilParentFactory, SchoolClassFactory,
                              SchoolFactory, staff)
+from worknotes.models import WorkNote
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
