@@ -199,6 +199,12 @@ class AccessAction(models.TextChoices):
     EXPORT = "geëxporteerd", _("geëxporteerd")
     HISTORY = "wijzigingen_bekeken", _("wijzigingen bekeken")
     LISTED = "in_lijst", _("in een overzicht getoond")
+    # R32: what happened to a private working note (``worknotes``); ids only, never its text.
+    NOTE_CREATED = "notitie_gemaakt", _("werkaantekening gemaakt")
+    NOTE_SHARED = "notitie_gedeeld", _(
+        "werkaantekening gedeeld (nu een aantekening in het dossier)")
+    NOTE_DELETED = "notitie_verwijderd", _("werkaantekening verwijderd")
+    NOTE_EXPIRED = "notitie_verlopen", _("werkaantekening verlopen en verwijderd")
 
 
 class AccessLog(models.Model):
@@ -439,6 +445,22 @@ class VeiligThuisAdvice(CaseRecord):
     class Meta(CaseRecord.Meta):
         verbose_name = _("adviesvraag aan Veilig Thuis")
         verbose_name_plural = _("adviesvragen aan Veilig Thuis")
+
+
+class CaseNote(CaseRecord):
+    """A general note (aantekening) in the file, at any step.
+
+    The dossier content a shared private working note (``worknotes``, R32) becomes: it has an
+    author, a date and history like every other record, and parents may see it on inzage.
+    None of the other records fits a free note: a consultation, conversation or advice claims
+    something that did not happen, and a signal needs the facts/interpretation split.
+    """
+
+    text = models.TextField(_("aantekening"))
+
+    class Meta(CaseRecord.Meta):
+        verbose_name = _("aantekening")
+        verbose_name_plural = _("aantekeningen")
 
 
 class ConversationKind(models.TextChoices):

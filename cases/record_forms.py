@@ -14,8 +14,8 @@ from core.forms import HiddenFieldErrorsMixin
 from schools.models import Membership
 from schools.roles import Role
 
-from .models import (Case, Consultation, Conversation, ConversationKind, NotHeldReason, Regie,
-                     SotDiscussion, SotMeeting, VeiligThuisAdvice, VerwijsindexMatch,
+from .models import (Case, CaseNote, Consultation, Conversation, ConversationKind, NotHeldReason,
+                     Regie, SotDiscussion, SotMeeting, VeiligThuisAdvice, VerwijsindexMatch,
                      VerwijsindexRegistration)
 from .records import (child_identifier_patterns, identifiers_in, vir_match_errors,
                       vir_match_first_regie_only)
@@ -208,6 +208,19 @@ class ConsultationForm(RecordForm):
         help_texts = {"consulted": _("Bijvoorbeeld de intern begeleider, de jeugdverpleegkundige "
                                      "of het wijkteam.")}
         widgets = {"question": textarea(), "advice": textarea(), "agreed_actions": textarea()}
+
+
+class CaseNoteForm(RecordForm):
+    """A general note in the file: made by sharing a private working note (R32), edited here
+    like every record (with a reason, R31)."""
+
+    participants = None
+
+    class Meta:
+        model = CaseNote
+        fields = ["occurred_on", "text"]
+        labels = {"occurred_on": _("Datum")}
+        widgets = {"text": textarea(6)}
 
 
 class VeiligThuisAdviceForm(RecordForm):

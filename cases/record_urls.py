@@ -15,9 +15,10 @@ from .record_views import RECORD_TYPES
 
 urlpatterns: list = []
 for _rt in RECORD_TYPES.values():
+    if _rt.addable:
+        urlpatterns.append(path(f"<int:case_pk>/{_rt.slug}/nieuw/", record_views.record_add,
+                                {"type_name": _rt.name}, name=f"{_rt.name}_add"))
     urlpatterns += [
-        path(f"<int:case_pk>/{_rt.slug}/nieuw/", record_views.record_add,
-             {"type_name": _rt.name}, name=f"{_rt.name}_add"),
         path(f"<int:case_pk>/{_rt.slug}/<int:pk>/", record_views.record_detail,
              {"type_name": _rt.name}, name=f"{_rt.name}_detail"),
         path(f"<int:case_pk>/{_rt.slug}/<int:pk>/wijzigen/", record_views.record_edit,

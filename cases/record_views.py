@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import record_forms as forms
-from .models import (AccessAction, Case, Consultation, Conversation, ConversationKind,
+from .models import (AccessAction, Case, CaseNote, Consultation, Conversation, ConversationKind,
                      VeiligThuisAdvice, VerwijsindexMatch, VerwijsindexRegistration,
                      organisations_text)
 from .records import (record_create, record_update, vir_match_create, vir_match_update,
@@ -44,6 +44,8 @@ class RecordType:
     verwijsindex: bool = False
     template: str = "cases/records/record_form.html"
     extra_display: tuple[str, ...] = field(default=())
+    # False: no "add" page; records of this type are made elsewhere (a shared working note).
+    addable: bool = True
 
     def queryset(self, case: Case):
         qs = self.model.objects.filter(case=case).select_related("author")
@@ -68,6 +70,9 @@ RECORD_TYPES: dict[str, RecordType] = {rt.name: rt for rt in [
     RecordType("parent_contact", "contact-ouders", Conversation, forms.ParentContactForm,
                gettext_lazy("Bespreken met ouders"), kind=ConversationKind.PARENT_CONTACT,
                template="cases/records/conversation_form.html"),
+    # R32: a shared working note; made only by sharing (worknotes), so no add page.
+    RecordType("note", "aantekening", CaseNote, forms.CaseNoteForm,
+               gettext_lazy("Aantekening"), addable=False),
 ]}
 
 

@@ -42,15 +42,16 @@ def _lock_open_case(case: Case) -> Case:
 
 
 @transaction.atomic
-def record_create(*, case: Case, record, actor):
-    """Add a new step record to an open case, at the case's current step, authored by ``actor``."""
+def record_create(*, case: Case, record, actor, reason: str = "aangemaakt"):
+    """Add a new step record to an open case, at the case's current step, authored by ``actor``
+    (``reason``: the first history row's change reason)."""
     locked = _lock_open_case(case)
     record.case = case
     record.step = locked.step
     record.author = actor
     if isinstance(record, VerwijsindexRegistration):
         record.review_on = vir_review_date(record.occurred_on)
-    return record_save(record=record, actor=actor, reason="aangemaakt")
+    return record_save(record=record, actor=actor, reason=reason)
 
 
 @transaction.atomic

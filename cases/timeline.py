@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 
 from signals.models import SignalVersion
 
-from .models import (Case, Consultation, Conversation, SotDiscussion, Step, StepTransition,
-                     TransitionKind, VeiligThuisAdvice, VerwijsindexMatch,
+from .models import (Case, CaseNote, Consultation, Conversation, SotDiscussion, Step,
+                     StepTransition, TransitionKind, VeiligThuisAdvice, VerwijsindexMatch,
                      VerwijsindexRegistration, organisations_text)
 
 
@@ -234,6 +234,15 @@ def _sot_entries(case: Case) -> list[TimelineEntry]:
     return entries
 
 
+def _note_entries(case: Case) -> list[TimelineEntry]:
+    return [TimelineEntry(
+        date=r.occurred_on, kind="note", title=_("Aantekening"), author=r.author, obj=r,
+        recorded_at=r.created_at, step=r.step,
+        details=_details((_("Deelnemers"), participants_text(r.participants)),
+                         (_("Aantekening"), r.text)))
+        for r in CaseNote.objects.filter(case_id=case.pk).select_related("author")]
+
+
 def transition_title(t: StepTransition) -> str:
     to_label = Step(t.to_step).label
     return {
@@ -255,7 +264,7 @@ def _transition_entries(case: Case) -> list[TimelineEntry]:
 
 _BUILTIN_SOURCES: list[TimelineSource] = [
     _signal_entries, _verwijsindex_entries, _vir_match_entries, _consultation_entries,
-    _vt_advice_entries, _conversation_entries, _sot_entries, _transition_entries,
+    _vt_advice_entries, _conversation_entries, _sot_entries, _note_entries, _transition_entries,
 ]
 
 

@@ -57,6 +57,7 @@ from .models import (
     AccessAction,
     AccessLog,
     Case,
+    CaseNote,
     CaseSignal,
     CaseUserObjectPermission,
     Consultation,
@@ -401,6 +402,8 @@ _RECORD_SECTIONS = [
     ("sot_discussion", gettext_lazy("Besprekingen in het SOT"), SotDiscussion,
      {"t1": "nature_severity", "t2": "agreed_approach", "n1": "meeting_id",
       "d1": "meeting__held_on"}),
+    # R32: shared working notes; listed only when the case has one.
+    ("note", gettext_lazy("Aantekeningen"), CaseNote, {"t1": "text"}),
 ]
 _VARIABLE_COLUMNS = [("t1", TextField), ("t2", TextField), ("t3", TextField),
                      ("t4", TextField), ("t5", TextField), ("flag", BooleanField),
@@ -453,6 +456,9 @@ def _summary(case: Case, row: dict) -> SimpleNamespace:
         item.nature_severity, item.agreed_approach = row["t1"], row["t2"]
         item.meeting_held_on = row["d1"]
         item.detail_url = _url("cases:sot_meeting_detail", row["n1"])
+    elif kind == "note":
+        item.text = row["t1"]
+        item.detail_url = _url("cases:note_detail", case.pk, item.pk)
     return item
 
 
@@ -465,6 +471,8 @@ def _records(case: Case) -> list[dict]:
     for key, title, _model, _columns in _RECORD_SECTIONS:
         if key == "verwijsindex" and not by_kind[key] and not case.school.verwijsindex_enabled:
             continue  # R45: only where the school uses the Verwijsindex
+        if key == "note" and not by_kind[key]:
+            continue
         out.append({"key": key, "title": title, "items": by_kind[key]})
     return out
 

@@ -491,12 +491,17 @@ def sot_entry(r) -> Entry:
         Field("agreed_approach", _("Afgesproken aanpak"), r.agreed_approach))
 
 
+def note_entry(r) -> Entry:
+    return _record_entry(r, _("Aantekening"), _participants(r),
+                         Field("text", _("Aantekening"), r.text))
+
+
 def _record_querysets(case):
     from django.contrib.auth import get_user_model
     from django.db.models import Prefetch
 
-    from cases.models import (Consultation, Conversation, SotDiscussion, VeiligThuisAdvice,
-                              VerwijsindexMatch, VerwijsindexRegistration)
+    from cases.models import (CaseNote, Consultation, Conversation, SotDiscussion,
+                              VeiligThuisAdvice, VerwijsindexMatch, VerwijsindexRegistration)
 
     order = ("occurred_on", "created_at", "pk")
     return [
@@ -516,6 +521,9 @@ def _record_querysets(case):
          .prefetch_related(Prefetch("meeting__attendees",
                                     queryset=get_user_model().objects.order_by(
                                         "last_name", "first_name", "pk")))),
+        # R32: shared working notes are dossier content like any record.
+        ("aantekeningen", _("Aantekeningen"), note_entry,
+         CaseNote.objects.filter(case_id=case.pk).select_related("author")),
     ], order
 
 

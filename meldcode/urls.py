@@ -22,6 +22,7 @@ urlpatterns = [
     path("signalen/", include("signals.urls")),
     path("dossiers/", include("cases.urls")),
     path("dossiers/", include("afwegingskader.urls")),
+    path("dossiers/", include("worknotes.urls")),
     path("meldingen/", include("notifications.urls")),
     path("herinneringen/", include("reminders.urls")),
     path("route/", include("specialroutes.urls")),

@@ -20,7 +20,8 @@ class BoardAdmin(admin.ModelAdmin):
 
 @admin.register(School)
 class SchoolAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "brin_code", "board", "doubt_means_report", "verwijsindex_enabled"]
+    list_display = ["name", "brin_code", "board", "doubt_means_report", "verwijsindex_enabled",
+                    "work_notes_enabled"]
     list_filter = ["board"]
     list_select_related = ["board"]
     search_fields = ["name", "brin_code"]

@@ -40,6 +40,12 @@ class School(models.Model):
     doubt_means_report = models.BooleanField(
         _("twijfel bij vraag 2 betekent melden"), default=True)
     verwijsindex_enabled = models.BooleanField(_("aangesloten op de Verwijsindex"), default=False)
+    # R32: private working notes per staff member, off unless the school switches them on.
+    work_notes_enabled = models.BooleanField(
+        _("persoonlijke werkaantekeningen toestaan"), default=False,
+        help_text=_("Medewerkers kunnen bij een dossier tijdelijke, persoonlijke "
+                    "werkaantekeningen maken die niemand anders ziet. Ze vervallen vanzelf; "
+                    "delen maakt ze onderdeel van het dossier."))
     history = HistoricalRecords()
 
     class Meta:

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "specialroutes",
     "exports",
     "retention",
+    "worknotes",
 ]
 
 MIDDLEWARE = [
@@ -266,6 +267,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "exports.tasks.cleanup_expired_exports",
         "schedule": 60.0,
         "options": {"expire_seconds": 50},
+    },
+    # R32: private working notes are temporary; delete the expired ones (worknotes.selectors).
+    "werkaantekeningen-opruimen": {
+        "task": "worknotes.tasks.expire_work_notes",
+        "schedule": crontab(minute=15),  # hourly
+        "options": {"expire_seconds": 3000},
     },
 }
 # Minutes a rendered PDF dossier is kept before it is deleted (also after a download).

@@ -18,8 +18,8 @@ from django.apps import apps
 from django.db import models
 from django.utils import timezone
 
-from cases.models import (CaseSignal, Consultation, Conversation, SotDiscussion, SotMeeting, Step,
-                          StepTransition, VeiligThuisAdvice, VerwijsindexMatch,
+from cases.models import (CaseNote, CaseSignal, Consultation, Conversation, SotDiscussion,
+                          SotMeeting, Step, StepTransition, VeiligThuisAdvice, VerwijsindexMatch,
                           VerwijsindexRegistration)
 from signals.models import Signal, SignalAttachment, SignalPupil, SignalVersion
 
@@ -132,7 +132,7 @@ def fill_case(case, people: dict, *, text: Callable[[str], str] | None = None,
     """
     counts = {"signals": 2, "consultations": 1, "vt_advice": 1, "conversations": 2,
               "sot": 1, "vir": 1, "transitions": 1, "afwegingskader": 1, "actions": 1,
-              "evaluations": 1, **(counts or {})}
+              "evaluations": 1, "notes": 1, **(counts or {})}
     text = text or (lambda tag: f"Tekst {tag}: wat er is gezien en gehoord.")
     filled = Filled(case)
     t = Texts(filled, text, short)
@@ -175,6 +175,9 @@ def fill_case(case, people: dict, *, text: Callable[[str], str] | None = None,
         filled.add("conversation", _record(
             Conversation, case, ib, t, Step.GESPREK,
             occurred_on=DAY + datetime.timedelta(days=10 + n % 20), **extra))
+    for n in range(counts["notes"]):
+        filled.add("note", _record(CaseNote, case, ib, t, Step.GESPREK,
+                                   occurred_on=DAY + datetime.timedelta(days=12 + n % 20)))
     for n in range(counts["sot"]):
         meeting = SotMeeting(school=case.school, held_on=DAY + datetime.timedelta(days=20 + n),
                              chair=people.get("director", ib), created_by=ib,

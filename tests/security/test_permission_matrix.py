@@ -156,6 +156,22 @@ for _slug, _key in [("consultation", "consultation"), ("vt_advice", "vt_advice")
         f"cases:{_slug}_edit": ("get", rec(_key), case_row(200, CASE_WRITERS)),
     })
 
+# R32: a shared working note is a record ("aantekening"): no add page, it comes from sharing.
+_register({
+    "cases:note_detail": ("get", rec("note"), only(200, CASE_READERS)),
+    "cases:note_edit": ("get", rec("note"), case_row(200, CASE_WRITERS)),
+})
+
+# R32: private working notes. Every reader of the case may keep their own; a note is the
+# owner's (the IB'er's) alone: every other role, the directeur and other case writers
+# included, gets 404 for it.
+_register({
+    "worknotes:list": ("get", case_arg, only(200, CASE_READERS)),
+    "worknotes:edit": ("get", rec("work_note"), only(200, ["ib"])),
+    "worknotes:share": ("get", rec("work_note"), only(200, ["ib"])),
+    "worknotes:delete": ("get", rec("work_note"), only(200, ["ib"])),
+})
+
 _register({
     "cases:vir_withdraw": ("get", rec("vir"), case_row(200, CASE_WRITERS)),
     # R44: matches and the regievoerder are recorded by those who add records; readers see

@@ -21,7 +21,7 @@ from afwegingskader.models import (AftercareNote, Assessment, BottleneckNote, De
                                    VeiligThuisFeedback, VeiligThuisReport,
                                    VeiligThuisReportSignal)
 from cases import services as case_services
-from cases.models import (Consultation, Conversation, ConversationKind, SotDiscussion,
+from cases.models import (CaseNote, Consultation, Conversation, ConversationKind, SotDiscussion,
                           SotMeeting, Step, VeiligThuisAdvice, VerwijsindexMatch,
                           VerwijsindexRegistration)
 from exports.models import AccessRequest, ExportJob, JobKind, JobStatus, Redaction, RequesterKind
@@ -32,6 +32,7 @@ from signals.models import Signal, SignalAttachment, SignalPupil, SignalVersion
 from specialroutes import services as route_services
 from tests.factories import (BoardFactory, PupilFactory, PupilParentFactory, SchoolClassFactory,
                              SchoolFactory, staff)
+from worknotes.models import WorkNote
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -47,7 +48,7 @@ class World:
 def build_world() -> World:
     w = World()
     board = BoardFactory()
-    school = SchoolFactory(board=board, verwijsindex_enabled=True)
+    school = SchoolFactory(board=board, verwijsindex_enabled=True, work_notes_enabled=True)
     same_board_school = SchoolFactory(board=board)
     other_board_school = SchoolFactory()
     klass = SchoolClassFactory(school=school)
@@ -110,6 +111,9 @@ def build_world() -> World:
     o["vir_match"] = VerwijsindexMatch.objects.create(
         registration=o["vir"], case=case, step=Step.CONSULTATIE, notified_on=today,
         organisations=[{"organisation": "Wijkteam", "contact": ""}], author=u["ib"])
+    # R32: a shared working note (a record in the file), and a private one of the IB'er.
+    o["note"] = CaseNote.objects.create(text="aantekening", **common)
+    o["work_note"] = WorkNote.objects.create(case=case, owner=u["ib"], text="privé")
     meeting = SotMeeting.objects.create(school=school, held_on=today, chair=u["directeur"],
                                         created_by=u["ib"])
     meeting.attendees.add(u["sot"], u["directeur"])
