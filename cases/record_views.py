@@ -1,10 +1,11 @@
 """Step records of a case: Verwijsindex registration (step 1), collegial consultation and
 Veilig Thuis advice (step 2, VT advice at any step), conversation with parents and/or pupil
-(step 3) and contact with parents (any step).
+(step 3), contact with parents (any step) and parents' own statements (R39, any step).
 
 Access: the case must be visible (``case_get_for_user``: 404 otherwise) and the user must hold
 ``add_record`` on it (403 otherwise) to add or edit; anyone who sees the case may read a record.
-Records are added to and edited in open cases only.
+Records are added to and edited in open cases only; a parents' statement also in a closed
+case (``RecordType.on_closed_case``, see ``records.parent_statement_check``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import record_forms as forms
-from .models import (Case, Consultation, Conversation, ConversationKind,
+from .models import (Case, Consultation, Conversation, ConversationKind, ParentStatement,
                      VeiligThuisAdvice, VerwijsindexRegistration)
 from .records import record_create, record_update, vir_withdraw
 from .selectors import case_get_for_user, case_permissions
@@ -42,12 +43,18 @@ class RecordType:
     verwijsindex: bool = False
     template: str = "cases/records/record_form.html"
     extra_display: tuple[str, ...] = field(default=())
+    # The fields shown on the detail page, when not the form's fields (+ ``extra_display``).
+    display: tuple[str, ...] = field(default=())
+    # May be added and corrected when the case is closed (R39).
+    on_closed_case: bool = False
 
     def queryset(self, case: Case):
         qs = self.model.objects.filter(case=case).select_related("author")
         return qs.filter(kind=self.kind) if self.kind else qs
 
     def display_fields(self) -> list[str]:
+        if self.display:
+            return list(self.display)
         return [*self.form_class._meta.fields, *self.extra_display]
 
 
@@ -66,6 +73,11 @@ RECORD_TYPES: dict[str, RecordType] = {rt.name: rt for rt in [
     RecordType("parent_contact", "contact-ouders", Conversation, forms.ParentContactForm,
                gettext_lazy("Bespreken met ouders"), kind=ConversationKind.PARENT_CONTACT,
                template="cases/records/conversation_form.html"),
+    RecordType("parent_statement", "verklaring-ouders", ParentStatement,
+               forms.ParentStatementForm, gettext_lazy("Verklaring van ouders"),
+               on_closed_case=True,
+               display=("occurred_on", "given_by_name", "relation", "had_authority",
+                        "received_via", "responds_to", "statement")),
 ]}
 
 
@@ -138,7 +150,7 @@ def record_add(request, case_pk: int, type_name: str):
     """Add a step record to an open case, at the case's current step."""
     rt = RECORD_TYPES[type_name]
     case, _perms = _access(request, case_pk, rt, write=True)
-    if not case.is_open:
+    if not case.is_open and not rt.on_closed_case:
         return closed_response(request, case)
     form = rt.form_class(request.POST if request.method == "POST" else None, case=case)
     if request.method == "POST" and form.is_valid():
@@ -159,7 +171,7 @@ def record_edit(request, case_pk: int, pk: int, type_name: str):
     case, _perms = _access(request, case_pk, rt, write=True)
     record = get_object_or_404(rt.queryset(case), pk=pk)
     record.case = case
-    if not case.is_open:
+    if not case.is_open and not rt.on_closed_case:
         return closed_response(request, case)
     conflict = None
     if request.method == "POST":
@@ -205,7 +217,7 @@ def record_detail(request, case_pk: int, pk: int, type_name: str):
     context = {"rt": rt, "case": case, "record": record, "case_url": case_url(case),
                "values": record_values(record, rt.display_fields(), rt.form_class),
                "versions": versions, "edit_url": None}
-    if "add_record" in perms and case.is_open:
+    if "add_record" in perms and (case.is_open or rt.on_closed_case):
         context["edit_url"] = reverse(f"cases:{rt.name}_edit", args=[case.pk, record.pk])
     if (rt.name == "vir" and "add_record" in perms and record.withdrawn_on is None):
         context["withdraw_form"] = forms.VerwijsindexWithdrawForm(registration=record)

@@ -63,8 +63,10 @@ from .models import (
     Conversation,
     ConversationKind,
     NotHeldReason,
+    ParentStatement,
     Route,
     SotDiscussion,
+    StatementChannel,
     Status,
     Step,
     VeiligThuisAdvice,
@@ -323,11 +325,12 @@ from .actions import case_actions  # noqa: E402
 
 
 def _record_actions(case: Case, perms: set[str]) -> list[dict]:
-    """"Add record" links offered by ``cases.record_urls`` that fit this step and user."""
-    if not case.is_open:
-        return []
+    """"Add record" links offered by ``cases.record_urls`` that fit this step and user; on a
+    closed case only those marked ``on_closed_case`` (a parents' statement, R39)."""
     links = []
     for action in case_actions():
+        if not case.is_open and not action.get("on_closed_case"):
+            continue
         steps = action.get("steps")
         if steps is not None and case.step not in steps:
             continue
@@ -401,6 +404,9 @@ _RECORD_SECTIONS = [
     ("sot_discussion", gettext_lazy("Besprekingen in het SOT"), SotDiscussion,
      {"t1": "nature_severity", "t2": "agreed_approach", "n1": "meeting_id",
       "d1": "meeting__held_on"}),
+    # R39: the parents' own words, shown apart from the school's records.
+    ("parent_statement", gettext_lazy("Verklaringen van ouders"), ParentStatement,
+     {"t1": "given_by_name", "t2": "relation", "t3": "statement", "t4": "received_via"}),
 ]
 _VARIABLE_COLUMNS = [("t1", TextField), ("t2", TextField), ("t3", TextField),
                      ("t4", TextField), ("t5", TextField), ("flag", BooleanField),
@@ -453,6 +459,10 @@ def _summary(case: Case, row: dict) -> SimpleNamespace:
         item.nature_severity, item.agreed_approach = row["t1"], row["t2"]
         item.meeting_held_on = row["d1"]
         item.detail_url = _url("cases:sot_meeting_detail", row["n1"])
+    elif kind == "parent_statement":
+        item.given_by, item.relation, item.statement = row["t1"], row["t2"], row["t3"]
+        item.received_via = StatementChannel(row["t4"]).label if row["t4"] else ""
+        item.detail_url = _url("cases:parent_statement_detail", case.pk, item.pk)
     return item
 
 

@@ -149,7 +149,7 @@ _register({
 # Records of steps 1-4: add/edit need add_record, the detail page view_case.
 for _slug, _key in [("consultation", "consultation"), ("vt_advice", "vt_advice"),
                     ("conversation", "conversation"), ("parent_contact", "parent_contact"),
-                    ("vir", "vir")]:
+                    ("vir", "vir"), ("parent_statement", "parent_statement")]:
     _register({
         f"cases:{_slug}_add": ("get", case_arg, case_row(200, CASE_WRITERS)),
         f"cases:{_slug}_detail": ("get", rec(_key), only(200, CASE_READERS)),

@@ -21,8 +21,9 @@ from afwegingskader.models import (AftercareNote, Assessment, BottleneckNote, De
                                    VeiligThuisFeedback, VeiligThuisReport,
                                    VeiligThuisReportSignal)
 from cases import services as case_services
-from cases.models import (Consultation, Conversation, ConversationKind, SotDiscussion,
-                          SotMeeting, Step, VeiligThuisAdvice, VerwijsindexRegistration)
+from cases.models import (Consultation, Conversation, ConversationKind, ParentStatement,
+                          SotDiscussion, SotMeeting, Step, VeiligThuisAdvice,
+                          VerwijsindexRegistration)
 from exports.models import AccessRequest, ExportJob, JobKind, JobStatus, Redaction, RequesterKind
 from notifications.models import Kind, Notification
 from schools.models import Membership
@@ -104,6 +105,9 @@ def build_world() -> World:
     o["conversation"] = Conversation.objects.create(discussed="besproken", **common)
     o["parent_contact"] = Conversation.objects.create(
         kind=ConversationKind.PARENT_CONTACT, discussed="besproken", **common)
+    o["parent_statement"] = ParentStatement.objects.create(
+        given_by_name="ouder", relation="moeder", received_via="brief", statement="verklaring",
+        **common)
     o["vir"] = VerwijsindexRegistration.objects.create(
         review_on=today + datetime.timedelta(days=730), **common)
     meeting = SotMeeting.objects.create(school=school, held_on=today, chair=u["directeur"],
