@@ -3,8 +3,9 @@
 ``RECORD_ACTIONS`` lists the "add a record" links the case page offers: each ``url_name``
 takes the case's pk as its only argument (``{% url action.url_name case.pk %}``); show it when
 the case is open (or the action says ``"on_closed_case": True``), ``steps`` is None or holds
-``case.step``, the user holds ``perm`` on the case (``case_permissions``), and, for ``"requires": "verwijsindex"``, the school has the
-Verwijsindex switched on (``case.school.verwijsindex_enabled``, R45).
+``case.step``, the user holds ``perm`` on the case (``case_permissions``), and, for
+``"requires": "verwijsindex"``, the school has the Verwijsindex switched on
+(``case.school.verwijsindex_enabled``, R45).
 """
 
 from django.urls import path
