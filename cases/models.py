@@ -405,6 +405,13 @@ class StatementChannel(models.TextChoices):
     VERBAL = "mondeling", _("mondeling gegeven en door de school opgeschreven")
 
 
+def statement_file_path(instance, filename):
+    # No pupil or case identifiers in paths: a random name under the school's folder.
+    import uuid
+
+    return f"verklaringen/{instance.case.school_id}/{uuid.uuid4().hex}"
+
+
 class ParentStatement(CaseRecord):
     """A parent's own statement (zienswijze) on what the dossier says, appended unchanged (R39).
 
@@ -423,6 +430,13 @@ class ParentStatement(CaseRecord):
                                     choices=StatementChannel.choices)
     responds_to = models.TextField(_("reageert op"), blank=True)
     statement = models.TextField(_("verklaring van de ouders"))
+    # Optional: the letter as the parents gave it (a scan, PDF/JPEG/PNG). Set when the
+    # statement is added, never replaced (``records.parent_statement_check``).
+    file = models.FileField(_("gescande brief"), upload_to=statement_file_path, max_length=255,
+                            blank=True)
+    file_name = models.CharField(_("bestandsnaam"), max_length=200, blank=True)
+    file_type = models.CharField(max_length=100, blank=True)
+    file_size = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta(CaseRecord.Meta):
         verbose_name = _("verklaring van ouders")

@@ -356,11 +356,17 @@ class ParentStatementForm(RecordForm):
                     "verbeteren en niets toevoegen. Een mondelinge verklaring schrijft u op "
                     "zoals die is gegeven."),
         error_messages={"required": _("Neem de verklaring van de ouders over.")})
+    letter = forms.FileField(
+        label=_("Gescande brief (optioneel)"), required=False,
+        help_text=_("De brief zoals de ouders hem gaven: een PDF of een foto (JPEG of PNG) van "
+                    "hoogstens 10 MB. Kan alleen bij het toevoegen; de brief wordt daarna niet "
+                    "meer vervangen. Geeft het formulier een fout, kies het bestand dan "
+                    "opnieuw."))
 
     class Meta:
         model = ParentStatement
         fields = ["occurred_on", "parent", "other_name", "other_relation", "received_via",
-                  "responds_to", "statement"]
+                  "responds_to", "statement", "letter"]
         labels = {"occurred_on": _("Ontvangen op"),
                   "responds_to": _("Waarop reageren de ouders?")}
         help_texts = {"responds_to": _("Optioneel: welk verslag of welk deel van het dossier, "
@@ -378,6 +384,8 @@ class ParentStatementForm(RecordForm):
         field.choices = [("", field.empty_label),
                          *[(pk, field.label_from_instance(link.parent))
                            for pk, link in links.items()]]
+        if self.editing:
+            del self.fields["letter"]  # the letter as given is never replaced
         if self.editing and self.instance.parent_id is None:
             self.fields["other_name"].initial = self.instance.given_by_name
             self.fields["other_relation"].initial = self.instance.relation
@@ -389,6 +397,14 @@ class ParentStatementForm(RecordForm):
         if day > timezone.localdate():
             raise forms.ValidationError(_("De datum van ontvangst ligt in de toekomst."))
         return day
+
+    def clean_letter(self):
+        from signals.validators import validate_attachment
+
+        upload = self.cleaned_data.get("letter")
+        if upload:
+            self.letter_type = validate_attachment(upload)
+        return upload
 
     def clean(self):
         cleaned = super().clean()
@@ -405,6 +421,10 @@ class ParentStatementForm(RecordForm):
         if self.cleaned_data.get("parent") is None:
             self.instance.given_by_name = self.cleaned_data.get("other_name", "")
             self.instance.relation = self.cleaned_data.get("other_relation", "")
+        upload = self.cleaned_data.get("letter")
+        if upload:
+            self.instance.file = upload
+            self.instance.file_name = (upload.name or "")[:200]
         super()._post_clean()
 
 

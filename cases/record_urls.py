@@ -28,6 +28,8 @@ for _rt in RECORD_TYPES.values():
 urlpatterns += [
     path("<int:case_pk>/verwijsindex/<int:pk>/intrekken/", record_views.vir_withdraw_view,
          name="vir_withdraw"),
+    path("<int:case_pk>/verklaring-ouders/<int:pk>/brief/", record_views.parent_statement_file,
+         name="parent_statement_file"),
     path("<int:case_pk>/sot-agenda/", sot_views.case_agenda, name="case_sot_agenda"),
     path("sot/", sot_views.meeting_list, name="sot_meeting_list"),
     path("sot/school/<int:school_pk>/nieuw/", sot_views.meeting_add, name="sot_meeting_add"),

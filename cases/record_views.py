@@ -11,12 +11,14 @@ case (``RecordType.on_closed_case``, see ``records.parent_statement_check``).
 from __future__ import annotations
 
 import datetime
+import os
 from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -24,8 +26,10 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from signals.validators import EXTENSIONS
+
 from . import record_forms as forms
-from .models import (Case, Consultation, Conversation, ConversationKind, ParentStatement,
+from .models import (AccessAction, Case, Consultation, Conversation, ConversationKind, ParentStatement,
                      VeiligThuisAdvice, VerwijsindexRegistration)
 from .records import record_create, record_update, vir_withdraw
 from .selectors import case_get_for_user, case_permissions
@@ -77,7 +81,7 @@ RECORD_TYPES: dict[str, RecordType] = {rt.name: rt for rt in [
                forms.ParentStatementForm, gettext_lazy("Verklaring van ouders"),
                on_closed_case=True,
                display=("occurred_on", "given_by_name", "relation", "had_authority",
-                        "received_via", "responds_to", "statement")),
+                        "received_via", "responds_to", "statement", "file_name")),
 ]}
 
 
@@ -152,7 +156,10 @@ def record_add(request, case_pk: int, type_name: str):
     case, _perms = _access(request, case_pk, rt, write=True)
     if not case.is_open and not rt.on_closed_case:
         return closed_response(request, case)
-    form = rt.form_class(request.POST if request.method == "POST" else None, case=case)
+    if request.method == "POST":
+        form = rt.form_class(request.POST, request.FILES, case=case)
+    else:
+        form = rt.form_class(case=case)
     if request.method == "POST" and form.is_valid():
         try:
             record_create(case=case, record=form.save(commit=False), actor=request.user)
@@ -217,11 +224,35 @@ def record_detail(request, case_pk: int, pk: int, type_name: str):
     context = {"rt": rt, "case": case, "record": record, "case_url": case_url(case),
                "values": record_values(record, rt.display_fields(), rt.form_class),
                "versions": versions, "edit_url": None}
+    if isinstance(record, ParentStatement) and record.file:
+        context["file_url"] = reverse("cases:parent_statement_file", args=[case.pk, record.pk])
     if "add_record" in perms and (case.is_open or rt.on_closed_case):
         context["edit_url"] = reverse(f"cases:{rt.name}_edit", args=[case.pk, record.pk])
     if (rt.name == "vir" and "add_record" in perms and record.withdrawn_on is None):
         context["withdraw_form"] = forms.VerwijsindexWithdrawForm(registration=record)
     return render(request, "cases/records/record_detail.html", context)
+
+
+@login_required
+def parent_statement_file(request, case_pk: int, pk: int):
+    """The scanned letter of a parents' statement, to anyone who may read the case; logged as
+    a download (R39)."""
+    rt = RECORD_TYPES["parent_statement"]
+    case, _perms = _access(request, case_pk, rt, write=False)
+    record = get_object_or_404(rt.queryset(case), pk=pk)
+    if not record.file:
+        raise Http404
+    try:
+        handle = default_storage.open(record.file.name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    log_access(user=request.user, obj=record, case=case, action=AccessAction.DOWNLOAD)
+    stem = os.path.splitext(record.file_name)[0][:100] or "verklaring"
+    response = FileResponse(handle, as_attachment=True,
+                            filename=stem + EXTENSIONS.get(record.file_type, ""),
+                            content_type=record.file_type or "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

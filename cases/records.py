@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import re
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -69,8 +70,11 @@ def record_update(*, record, actor, base_version: int, reason: str):
     if isinstance(record, VerwijsindexRegistration):
         record.review_on = vir_review_date(record.occurred_on)
     if statement:
-        saved_parent = (ParentStatement.objects.filter(pk=record.pk)
-                        .values_list("parent_id", flat=True).first())
+        saved_parent, saved_file = (ParentStatement.objects.filter(pk=record.pk)
+                                    .values_list("parent_id", "file").get())
+        if (record.file.name or "") != (saved_file or ""):
+            raise ServiceError(_("De gescande brief hoort bij de verklaring zoals die is "
+                                 "gegeven en kan niet worden vervangen of verwijderd."))
         parent_statement_check(record, case=locked,
                                parent_changed=record.parent_id != saved_parent)
     return record_save(record=record, actor=actor, base_version=base_version,
@@ -109,13 +113,25 @@ def parent_statement_check(statement: ParentStatement, *, case: Case,
     stored as typed, never shortened or rewritten. Who gave it is either a known parent or
     guardian of the pupil (name, relation and whether they had authority, gezag, are copied
     onto the record, so it keeps saying who it was when the parent's details change later) or,
-    when that person is not registered, a name and relation typed in.
+    when that person is not registered, a name and relation typed in. A scanned letter is
+    checked like a signal's attachment (PDF, JPEG or PNG, at most 10 MB) and is added with
+    the statement only: ``record_update`` refuses to replace or remove it.
     """
     errors: list[str] = []
     if not (statement.statement or "").strip():
         errors.append(_("Neem de verklaring van de ouders over."))
     if statement.occurred_on and statement.occurred_on > timezone.localdate():
         errors.append(_("De datum van ontvangst ligt in de toekomst."))
+    if statement.file and statement._state.adding:
+        from signals.validators import validate_attachment
+
+        try:
+            statement.file_type = validate_attachment(statement.file)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+        else:
+            statement.file_name = (statement.file_name or statement.file.name or "")[:200]
+            statement.file_size = statement.file.size
     if statement.parent_id is not None:
         if parent_changed:
             link = (PupilParent.objects.filter(pupil_id=case.pupil_id,

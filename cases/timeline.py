@@ -226,6 +226,7 @@ def _parent_statement_entries(case: Case) -> list[TimelineEntry]:
         details=_details((_("Gegeven door"), parent_statement_giver(r)),
                          (_("Ontvangen via"), r.get_received_via_display()),
                          (_("Reageert op"), r.responds_to),
+                         (_("Gescande brief"), r.file_name),
                          (_("Verklaring van de ouders (ongewijzigd)"), r.statement)))
         for r in ParentStatement.objects.filter(case_id=case.pk).select_related("author")]
 

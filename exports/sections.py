@@ -647,6 +647,8 @@ def parent_statement_sections(case) -> list[Section]:
             Field("responds_to", _("Reageert op"), r.responds_to),
             Field("statement", _("Verklaring van ouders: hun eigen woorden, ongewijzigd"),
                   r.statement, style="parent"),
+            Field("file_name", _("Gescande brief (niet in deze export opgenomen)"),
+                  r.file_name),
             tags=[_("verklaring van ouders")])
         entry.always_in_copy = True
         entries.append(entry)

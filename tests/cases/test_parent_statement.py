@@ -497,3 +497,90 @@ def test_the_real_pdf_holds_the_statement(pcase, director, statement, tmp_path):
     text = re.sub(r"\s+", " ", re.sub(r"\u2010\n|-\n", "", text))
     assert "VERKLARING VAN OUDERS" in text.upper()
     assert "Wij zijn het niet eens met het verslag van 3 maart." in text
+
+
+# --- the scanned letter ------------------------------------------------------------------------
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def upload(name="brief ouders.pdf", content=PDF):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def test_a_scanned_letter_is_stored_and_downloaded_with_a_log_row(verified_client, ib, pcase,
+                                                                  mother, school):
+    verified_client.force_login(ib)
+    response = verified_client.post(url("parent_statement_add", pcase),
+                                    {**post_data(mother.parent), "letter": upload()})
+    assert response.status_code == 302
+    statement = ParentStatement.objects.get()
+    assert (statement.file_name, statement.file_type, statement.file_size) == (
+        "brief ouders.pdf", "application/pdf", len(PDF))
+    # no pupil or case identifiers in the stored name
+    assert re.fullmatch(rf"verklaringen/{school.pk}/[0-9a-f]{{32}}", statement.file.name)
+    reader = staff(Role.LEERKRACHT, school)
+    case_grant_access(case=pcase, user=reader, level="read")
+    verified_client.force_login(reader)
+    detail = verified_client.get(url("parent_statement_detail", pcase, statement.pk))
+    file_url = url("parent_statement_file", pcase, statement.pk)
+    assert file_url in detail.content.decode()
+    response = verified_client.get(file_url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert 'filename="brief ouders.pdf"' in response["Content-Disposition"]
+    assert AccessLog.objects.filter(user=reader, object_type="cases.parentstatement",
+                                    object_id=statement.pk, action="gedownload").count() == 1
+
+
+def test_a_letter_of_another_type_is_refused_and_the_text_kept(verified_client, ib, pcase,
+                                                               mother):
+    verified_client.force_login(ib)
+    response = verified_client.post(url("parent_statement_add", pcase), {
+        **post_data(mother.parent), "letter": upload("brief.pdf", b"MZ\x90\x00 not a pdf")})
+    assert response.status_code == 200
+    html = unescape(response.content.decode())
+    assert "geen foto (JPEG of PNG) of PDF" in html
+    assert "Wij zijn het niet eens met het verslag van 3 maart." in html
+    assert 'enctype="multipart/form-data"' in html
+    assert not ParentStatement.objects.exists()
+
+
+def test_the_letter_cannot_be_replaced(verified_client, ib, pcase, mother):
+    statement = new_statement(pcase, ib, parent=mother.parent, file=upload(),
+                              file_name="brief.pdf")
+    stored = statement.file.name
+    verified_client.force_login(ib)
+    edit = verified_client.get(url("parent_statement_edit", pcase, statement.pk))
+    assert 'name="letter"' not in edit.content.decode()
+    statement = ParentStatement.objects.get(pk=statement.pk)
+    statement.file = upload("ander.pdf")
+    with pytest.raises(ServiceError, match="niet worden vervangen"):
+        record_update(record=statement, actor=ib, base_version=1, reason="nieuwe scan")
+    assert ParentStatement.objects.get(pk=statement.pk).file.name == stored
+
+
+def test_the_letter_is_named_in_the_dossier_and_the_timeline(pcase, ib, director, mother):
+    new_statement(pcase, ib, parent=mother.parent, file=upload(), file_name="brief.pdf")
+    ctx = dossier_context(case_for_export(pcase.pk), requester=director, include_history=False)
+    html = unescape(render_html(DOSSIER_TEMPLATE, ctx))
+    assert "Gescande brief (niet in deze export opgenomen)" in html and "brief.pdf" in html
+    entry = next(e for e in case_timeline(pcase) if e.kind == "parent_statement")
+    assert ("Gescande brief", "brief.pdf") in entry.details
+
+
+def test_the_letter_is_404_for_outsiders_and_when_there_is_none(verified_client, pcase, ib,
+                                                                 mother, other_school, teacher):
+    with_file = new_statement(pcase, ib, parent=mother.parent, file=upload(),
+                              file_name="brief.pdf")
+    without = new_statement(pcase, ib, parent=mother.parent)
+    for user in (teacher, staff(Role.IB, other_school)):
+        verified_client.force_login(user)
+        assert verified_client.get(
+            url("parent_statement_file", pcase, with_file.pk)).status_code == 404
+    verified_client.force_login(ib)
+    assert verified_client.get(url("parent_statement_file", pcase, without.pk)).status_code == 404
+    assert not AccessLog.objects.filter(action="gedownload").exists()

@@ -158,6 +158,8 @@ for _slug, _key in [("consultation", "consultation"), ("vt_advice", "vt_advice")
 
 _register({
     "cases:vir_withdraw": ("get", rec("vir"), case_row(200, CASE_WRITERS)),
+    # R39: the scanned letter of a parents' statement, to everyone who may read the case.
+    "cases:parent_statement_file": ("get", rec("parent_statement"), only(200, CASE_READERS)),
     "cases:case_sot_agenda": ("get", case_arg, case_row(200, CASE_WRITERS)),
     # The SOT pages are for school leads and SOT members; teachers and board roles get 403.
     "cases:sot_meeting_list": ("get", None,

@@ -105,9 +105,12 @@ def build_world() -> World:
     o["conversation"] = Conversation.objects.create(discussed="besproken", **common)
     o["parent_contact"] = Conversation.objects.create(
         kind=ConversationKind.PARENT_CONTACT, discussed="besproken", **common)
-    o["parent_statement"] = ParentStatement.objects.create(
-        given_by_name="ouder", relation="moeder", received_via="brief", statement="verklaring",
-        **common)
+    statement = ParentStatement(given_by_name="ouder", relation="moeder", received_via="brief",
+                                statement="verklaring", file_name="brief.pdf",
+                                file_type="application/pdf", **common)
+    statement.file.save("x", ContentFile(PDF), save=False)
+    statement.save()
+    o["parent_statement"] = statement
     o["vir"] = VerwijsindexRegistration.objects.create(
         review_on=today + datetime.timedelta(days=730), **common)
     meeting = SotMeeting.objects.create(school=school, held_on=today, chair=u["directeur"],
