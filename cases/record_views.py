@@ -29,8 +29,8 @@ from django.utils.translation import gettext_lazy
 from signals.validators import EXTENSIONS
 
 from . import record_forms as forms
-from .models import (AccessAction, Case, Consultation, Conversation, ConversationKind, ParentStatement,
-                     VeiligThuisAdvice, VerwijsindexRegistration)
+from .models import (AccessAction, Case, Consultation, Conversation, ConversationKind,
+                     ParentStatement, VeiligThuisAdvice, VerwijsindexRegistration)
 from .records import record_create, record_update, vir_withdraw
 from .selectors import case_get_for_user, case_permissions
 from .services import EditConflict, ServiceError, log_access
