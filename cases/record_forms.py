@@ -386,7 +386,8 @@ class ParentStatementForm(RecordForm):
                            for pk, link in links.items()]]
         if self.editing:
             del self.fields["letter"]  # the letter as given is never replaced
-        if self.editing and self.instance.parent_id is None:
+        if self.editing and self.instance.parent_id not in links:
+            # Typed in, or a parent no longer linked to the pupil: keep the name on file.
             self.fields["other_name"].initial = self.instance.given_by_name
             self.fields["other_relation"].initial = self.instance.relation
         elif not self.editing and len(links) == 1:

@@ -584,3 +584,13 @@ def test_the_letter_is_404_for_outsiders_and_when_there_is_none(verified_client,
     verified_client.force_login(ib)
     assert verified_client.get(url("parent_statement_file", pcase, without.pk)).status_code == 404
     assert not AccessLog.objects.filter(action="gedownload").exists()
+
+
+def test_correcting_after_the_parent_was_unlinked_keeps_the_name(verified_client, ib, pcase,
+                                                                  mother):
+    statement = new_statement(pcase, ib, parent=mother.parent)
+    mother.delete()  # the parent is no longer linked to the pupil
+    verified_client.force_login(ib)
+    html = unescape(verified_client.get(
+        url("parent_statement_edit", pcase, statement.pk)).content.decode())
+    assert 'value="Petra Kuipers"' in html and 'value="moeder"' in html
