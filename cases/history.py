@@ -22,8 +22,8 @@ from django.utils.translation import gettext_lazy
 
 from signals.models import Signal, SignalAttachment, SignalPupil, SignalVersion
 
-from .models import (Case, CaseSignal, Consultation, Conversation, SotDiscussion,
-                     StepTransition, VeiligThuisAdvice, VerwijsindexMatch,
+from .models import (Case, CaseSignal, Consultation, Conversation, ParentStatement,
+                     SotDiscussion, StepTransition, VeiligThuisAdvice, VerwijsindexMatch,
                      VerwijsindexRegistration)
 
 
@@ -78,6 +78,7 @@ _BUILTIN_SOURCES: list[HistorySource] = [
     lambda case: VeiligThuisAdvice.history.filter(case_id=case.pk),
     lambda case: Conversation.history.filter(case_id=case.pk),
     lambda case: SotDiscussion.history.filter(case_id=case.pk),
+    lambda case: ParentStatement.history.filter(case_id=case.pk),
     lambda case: Signal.history.filter(id__in=_signal_ids(case)),
     lambda case: SignalVersion.history.filter(signal_id__in=_signal_ids(case)),
     lambda case: SignalPupil.history.filter(signal_id__in=_signal_ids(case)),

@@ -541,3 +541,47 @@ class SotDiscussion(CaseRecord):
         verbose_name_plural = _("besprekingen in het SOT")
         constraints = [models.UniqueConstraint(fields=["meeting", "case"],
                                                name="unique_case_per_meeting")]
+
+
+class StatementChannel(models.TextChoices):
+    LETTER = "brief", _("brief of ander schriftelijk stuk")
+    EMAIL = "e-mail", _("e-mail")
+    VERBAL = "mondeling", _("mondeling gegeven en door de school opgeschreven")
+
+
+def statement_file_path(instance, filename):
+    # No pupil or case identifiers in paths: a random name under the school's folder.
+    import uuid
+
+    return f"verklaringen/{instance.case.school_id}/{uuid.uuid4().hex}"
+
+
+class ParentStatement(CaseRecord):
+    """A parent's own statement (zienswijze) on what the dossier says, appended unchanged (R39).
+
+    ``statement`` holds the parents' words as given; a correction by the school is a new
+    version with a reason (R31), never a silent change. Who gave it is copied onto the record
+    (``given_by_name``, ``relation``, ``had_authority``) so the record keeps saying who it was
+    when the parent's details change later; ``parent`` links the known parent, when there is one.
+    """
+
+    parent = models.ForeignKey("schools.Parent", on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+", verbose_name=_("ouder/verzorger"))
+    given_by_name = models.CharField(_("gegeven door"), max_length=200)
+    relation = models.CharField(_("relatie tot de leerling"), max_length=100)
+    had_authority = models.BooleanField(_("had gezag"), null=True, blank=True)
+    received_via = models.CharField(_("ontvangen via"), max_length=20,
+                                    choices=StatementChannel.choices)
+    responds_to = models.TextField(_("reageert op"), blank=True)
+    statement = models.TextField(_("verklaring van de ouders"))
+    # Optional: the letter as the parents gave it (a scan, PDF/JPEG/PNG). Set when the
+    # statement is added, never replaced (``records.parent_statement_check``).
+    file = models.FileField(_("gescande brief"), upload_to=statement_file_path, max_length=255,
+                            blank=True)
+    file_name = models.CharField(_("bestandsnaam"), max_length=200, blank=True)
+    file_type = models.CharField(max_length=100, blank=True)
+    file_size = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta(CaseRecord.Meta):
+        verbose_name = _("verklaring van ouders")
+        verbose_name_plural = _("verklaringen van ouders")

@@ -11,12 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import HiddenFieldErrorsMixin
-from schools.models import Membership
+from schools.models import Membership, Parent, PupilParent
 from schools.roles import Role
 
 from .models import (Case, CaseNote, Consultation, Conversation, ConversationKind, NotHeldReason,
-                     Regie, SotDiscussion, SotMeeting, VeiligThuisAdvice, VerwijsindexMatch,
-                     VerwijsindexRegistration)
+                     ParentStatement, Regie, SotDiscussion, SotMeeting, StatementChannel,
+                     VeiligThuisAdvice, VerwijsindexMatch, VerwijsindexRegistration)
 from .records import (child_identifier_patterns, identifiers_in, vir_match_errors,
                       vir_match_first_regie_only)
 
@@ -326,6 +326,120 @@ class ParentContactForm(ConversationForm):
 
     def _post_clean(self):
         self.instance.held, self.instance.with_parents = True, True
+        super()._post_clean()
+
+
+class ParentChoiceField(forms.ModelChoiceField):
+    """The pupil's known parents and guardians, labelled with relation and authority (gezag)."""
+
+    links: dict[int, PupilParent] = {}
+
+    def label_from_instance(self, obj):
+        link = self.links.get(obj.pk)
+        if link is None:
+            return obj.name
+        authority = _("met gezag") if link.has_authority else _("zonder gezag")
+        return f"{obj.name} ({link.get_relationship_display()}, {authority})"
+
+
+MAX_STATEMENT_CHARS = 20000
+
+
+class ParentStatementForm(RecordForm):
+    """A parents' own statement on the file (R39): who gave it, when and how it was received,
+    what it responds to, and the text as given. Saving goes through ``records.record_create``
+    / ``record_update``, which check who gave it and copy their name onto the record."""
+
+    participants = None  # who gave it is the parent; the author is the one who added it
+    parent = ParentChoiceField(
+        label=_("Wie gaf de verklaring?"), queryset=Parent.objects.none(), required=False,
+        empty_label=_("— iemand anders: vul hieronder naam en relatie in —"),
+        help_text=_("Een ouder of verzorger van de leerling. Staat die er niet bij, vul dan "
+                    "hieronder naam en relatie in."))
+    other_name = forms.CharField(label=_("Naam (als de ouder/verzorger er niet bij staat)"),
+                                 required=False, max_length=200)
+    other_relation = forms.CharField(
+        label=_("Relatie tot de leerling"), required=False, max_length=100,
+        help_text=_("Bijvoorbeeld moeder, vader, voogd of pleegouder."))
+    received_via = forms.ChoiceField(label=_("Hoe is de verklaring ontvangen?"),
+                                     choices=StatementChannel.choices, widget=forms.RadioSelect)
+    statement = forms.CharField(
+        label=_("Verklaring van de ouders"), max_length=MAX_STATEMENT_CHARS,
+        widget=textarea(10),
+        help_text=_("Neem de woorden van de ouders letterlijk over: niets weglaten, niets "
+                    "verbeteren en niets toevoegen. Een mondelinge verklaring schrijft u op "
+                    "zoals die is gegeven."),
+        error_messages={"required": _("Neem de verklaring van de ouders over.")})
+    letter = forms.FileField(
+        label=_("Gescande brief (optioneel)"), required=False,
+        help_text=_("De brief zoals de ouders hem gaven: een PDF of een foto (JPEG of PNG) van "
+                    "hoogstens 10 MB. Kan alleen bij het toevoegen; de brief wordt daarna niet "
+                    "meer vervangen. Geeft het formulier een fout, kies het bestand dan "
+                    "opnieuw."))
+
+    class Meta:
+        model = ParentStatement
+        fields = ["occurred_on", "parent", "other_name", "other_relation", "received_via",
+                  "responds_to", "statement", "letter"]
+        labels = {"occurred_on": _("Ontvangen op"),
+                  "responds_to": _("Waarop reageren de ouders?")}
+        help_texts = {"responds_to": _("Optioneel: welk verslag of welk deel van het dossier, "
+                                       "bijvoorbeeld „het gespreksverslag van 12 maart”.")}
+        widgets = {"responds_to": textarea(2)}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        links = {link.parent_id: link for link in PupilParent.objects.filter(
+            pupil_id=self.case.pupil_id).select_related("parent").order_by("parent__name")}
+        field = self.fields["parent"]
+        field.links = links
+        field.queryset = Parent.objects.filter(pk__in=list(links)).order_by("name")
+        # Django would re-query the choices on every render: the links already hold them.
+        field.choices = [("", field.empty_label),
+                         *[(pk, field.label_from_instance(link.parent))
+                           for pk, link in links.items()]]
+        if self.editing:
+            del self.fields["letter"]  # the letter as given is never replaced
+        if self.editing and self.instance.parent_id not in links:
+            # Typed in, or a parent no longer linked to the pupil: keep the name on file.
+            self.fields["other_name"].initial = self.instance.given_by_name
+            self.fields["other_relation"].initial = self.instance.relation
+        elif not self.editing and len(links) == 1:
+            self.fields["parent"].initial = next(iter(links))
+
+    def clean_occurred_on(self):
+        day = self.cleaned_data["occurred_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("De datum van ontvangst ligt in de toekomst."))
+        return day
+
+    def clean_letter(self):
+        from signals.validators import validate_attachment
+
+        upload = self.cleaned_data.get("letter")
+        if upload:
+            self.letter_type = validate_attachment(upload)
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        if "parent" in self.errors or cleaned.get("parent") is not None:
+            return cleaned
+        if not cleaned.get("other_name", "").strip():
+            self.add_error("other_name", _("Kies een ouder/verzorger of vul de naam in van "
+                                           "wie de verklaring gaf."))
+        if not cleaned.get("other_relation", "").strip():
+            self.add_error("other_relation", _("Vul de relatie tot de leerling in."))
+        return cleaned
+
+    def _post_clean(self):
+        if self.cleaned_data.get("parent") is None:
+            self.instance.given_by_name = self.cleaned_data.get("other_name", "")
+            self.instance.relation = self.cleaned_data.get("other_relation", "")
+        upload = self.cleaned_data.get("letter")
+        if upload:
+            self.instance.file = upload
+            self.instance.file_name = (upload.name or "")[:200]
         super()._post_clean()
 
 

@@ -2,9 +2,10 @@
 
 ``RECORD_ACTIONS`` lists the "add a record" links the case page offers: each ``url_name``
 takes the case's pk as its only argument (``{% url action.url_name case.pk %}``); show it when
-the case is open, ``steps`` is None or holds ``case.step``, the user holds ``perm`` on the case
-(``case_permissions``), and, for ``"requires": "verwijsindex"``, the school has the
-Verwijsindex switched on (``case.school.verwijsindex_enabled``, R45).
+the case is open (or the action says ``"on_closed_case": True``), ``steps`` is None or holds
+``case.step``, the user holds ``perm`` on the case (``case_permissions``), and, for
+``"requires": "verwijsindex"``, the school has the Verwijsindex switched on
+(``case.school.verwijsindex_enabled``, R45).
 """
 
 from django.urls import path
@@ -33,6 +34,8 @@ urlpatterns += [
          name="vir_match_add"),
     path("<int:case_pk>/verwijsindex/<int:pk>/match/<int:match_pk>/wijzigen/",
          record_views.vir_match_edit, name="vir_match_edit"),
+    path("<int:case_pk>/verklaring-ouders/<int:pk>/brief/", record_views.parent_statement_file,
+         name="parent_statement_file"),
     path("<int:case_pk>/sot-agenda/", sot_views.case_agenda, name="case_sot_agenda"),
     path("sot/", sot_views.meeting_list, name="sot_meeting_list"),
     path("sot/school/<int:school_pk>/nieuw/", sot_views.meeting_add, name="sot_meeting_add"),
@@ -59,6 +62,9 @@ RECORD_ACTIONS: list[dict] = [
     # "Talk with parents" recurs at every stage (domain.md §3).
     {"url_name": "cases:parent_contact_add", "label": _("Bespreken met ouders"),
      "steps": ANY_STEP, "perm": "add_record"},
+    # R39: parents may add their own statement at any step, also after the case was closed.
+    {"url_name": "cases:parent_statement_add", "label": _("Verklaring van ouders toevoegen"),
+     "steps": ANY_STEP, "perm": "add_record", "on_closed_case": True},
     {"url_name": "cases:case_sot_agenda", "label": _("Op de agenda van het SOT zetten"),
      "steps": {3, 4}, "perm": "add_record"},
 ]

@@ -1,21 +1,25 @@
 """Step records of a case: Verwijsindex registration (step 1) with its matches and regievoerder
 (R44), collegial consultation and Veilig Thuis advice (step 2, VT advice at any step),
-conversation with parents and/or pupil (step 3) and contact with parents (any step).
+conversation with parents and/or pupil (step 3), contact with parents (any step), parents' own
+statements (R39, any step) and shared working notes (R32).
 
 Access: the case must be visible (``case_get_for_user``: 404 otherwise) and the user must hold
 ``add_record`` on it (403 otherwise) to add or edit; anyone who sees the case may read a record.
-Records are added to and edited in open cases only.
+Records are added to and edited in open cases only; a parents' statement also in a closed
+case (``RecordType.on_closed_case``, see ``records.parent_statement_check``).
 """
 
 from __future__ import annotations
 
 import datetime
+import os
 from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -23,10 +27,12 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from signals.validators import EXTENSIONS
+
 from . import record_forms as forms
 from .models import (AccessAction, Case, CaseNote, Consultation, Conversation, ConversationKind,
-                     VeiligThuisAdvice, VerwijsindexMatch, VerwijsindexRegistration,
-                     organisations_text)
+                     ParentStatement, VeiligThuisAdvice, VerwijsindexMatch,
+                     VerwijsindexRegistration, organisations_text)
 from .records import (record_create, record_update, vir_match_create, vir_match_update,
                       vir_withdraw)
 from .selectors import case_get_for_user, case_permissions
@@ -46,12 +52,18 @@ class RecordType:
     extra_display: tuple[str, ...] = field(default=())
     # False: no "add" page; records of this type are made elsewhere (a shared working note).
     addable: bool = True
+    # The fields shown on the detail page, when not the form's fields (+ ``extra_display``).
+    display: tuple[str, ...] = field(default=())
+    # May be added and corrected when the case is closed (R39).
+    on_closed_case: bool = False
 
     def queryset(self, case: Case):
         qs = self.model.objects.filter(case=case).select_related("author")
         return qs.filter(kind=self.kind) if self.kind else qs
 
     def display_fields(self) -> list[str]:
+        if self.display:
+            return list(self.display)
         return [*self.form_class._meta.fields, *self.extra_display]
 
 
@@ -73,6 +85,11 @@ RECORD_TYPES: dict[str, RecordType] = {rt.name: rt for rt in [
     # R32: a shared working note; made only by sharing (worknotes), so no add page.
     RecordType("note", "aantekening", CaseNote, forms.CaseNoteForm,
                gettext_lazy("Aantekening"), addable=False),
+    RecordType("parent_statement", "verklaring-ouders", ParentStatement,
+               forms.ParentStatementForm, gettext_lazy("Verklaring van ouders"),
+               on_closed_case=True,
+               display=("occurred_on", "given_by_name", "relation", "had_authority",
+                        "received_via", "responds_to", "statement", "file_name")),
 ]}
 
 
@@ -148,9 +165,12 @@ def record_add(request, case_pk: int, type_name: str):
     """Add a step record to an open case, at the case's current step."""
     rt = RECORD_TYPES[type_name]
     case, _perms = _access(request, case_pk, rt, write=True)
-    if not case.is_open:
+    if not case.is_open and not rt.on_closed_case:
         return closed_response(request, case)
-    form = rt.form_class(request.POST if request.method == "POST" else None, case=case)
+    if request.method == "POST":
+        form = rt.form_class(request.POST, request.FILES, case=case)
+    else:
+        form = rt.form_class(case=case)
     if request.method == "POST" and form.is_valid():
         try:
             record_create(case=case, record=form.save(commit=False), actor=request.user)
@@ -169,7 +189,7 @@ def record_edit(request, case_pk: int, pk: int, type_name: str):
     case, _perms = _access(request, case_pk, rt, write=True)
     record = get_object_or_404(rt.queryset(case), pk=pk)
     record.case = case
-    if not case.is_open:
+    if not case.is_open and not rt.on_closed_case:
         return closed_response(request, case)
     conflict = None
     if request.method == "POST":
@@ -219,7 +239,9 @@ def record_detail(request, case_pk: int, pk: int, type_name: str):
                "values": record_values(record, rt.display_fields(), rt.form_class),
                "versions": versions, "edit_url": None, "matches": matches,
                "can_add_record": "add_record" in perms}
-    if "add_record" in perms and case.is_open:
+    if isinstance(record, ParentStatement) and record.file:
+        context["file_url"] = reverse("cases:parent_statement_file", args=[case.pk, record.pk])
+    if "add_record" in perms and (case.is_open or rt.on_closed_case):
         context["edit_url"] = reverse(f"cases:{rt.name}_edit", args=[case.pk, record.pk])
     if (rt.name == "vir" and "add_record" in perms and record.withdrawn_on is None):
         context["withdraw_form"] = forms.VerwijsindexWithdrawForm(registration=record)
@@ -233,6 +255,28 @@ def _vir_matches(registration) -> list[VerwijsindexMatch]:
     for m in matches:
         m.organisations_display = organisations_text(m.organisations, sep="\n")
     return matches
+
+
+@login_required
+def parent_statement_file(request, case_pk: int, pk: int):
+    """The scanned letter of a parents' statement, to anyone who may read the case; logged as
+    a download (R39)."""
+    rt = RECORD_TYPES["parent_statement"]
+    case, _perms = _access(request, case_pk, rt, write=False)
+    record = get_object_or_404(rt.queryset(case), pk=pk)
+    if not record.file:
+        raise Http404
+    try:
+        handle = default_storage.open(record.file.name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    log_access(user=request.user, obj=record, case=case, action=AccessAction.DOWNLOAD)
+    stem = os.path.splitext(record.file_name)[0][:100] or "verklaring"
+    response = FileResponse(handle, as_attachment=True,
+                            filename=stem + EXTENSIONS.get(record.file_type, ""),
+                            content_type=record.file_type or "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

@@ -1,8 +1,9 @@
 """Writes and rules for the step records (consultations, Veilig Thuis advice, conversations,
-Verwijsindex registrations and their matches). Saves go through ``services.record_save`` for
-optimistic locking and history; this module adds the rules around it: records only on open
-cases, the step and author set at creation, the Verwijsindex review date, matches and the
-regievoerder (R44), and the anonymity rule for Veilig Thuis advice (R19).
+Verwijsindex registrations and their matches, parents' statements). Saves go through
+``services.record_save`` for optimistic locking and history; this module adds the rules around
+it: records only on open cases (a parents' statement also on a closed one), the step and author
+set at creation, the Verwijsindex review date, matches and the regievoerder (R44), who gave a
+parents' statement, and the anonymity rule for Veilig Thuis advice (R19).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import datetime
 import re
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -18,7 +20,8 @@ from django.utils.translation import gettext_lazy
 
 from schools.models import Membership, Pupil, PupilParent
 
-from .models import Case, Regie, Status, VerwijsindexMatch, VerwijsindexRegistration
+from .models import (Case, ParentStatement, Regie, Status, VerwijsindexMatch,
+                     VerwijsindexRegistration)
 from .services import EditConflict, ServiceError, record_save
 
 # The Verwijsindex removes a signal at most two years after it was given (domain.md §8, R44).
@@ -33,9 +36,9 @@ def vir_review_date(registered_on: datetime.date) -> datetime.date:
         return registered_on.replace(year=registered_on.year + VIR_REVIEW_YEARS, day=28)
 
 
-def _lock_open_case(case: Case) -> Case:
+def _lock_open_case(case: Case, *, allow_closed: bool = False) -> Case:
     locked = Case.objects.select_for_update().get(pk=case.pk)
-    if locked.status != Status.OPEN:
+    if locked.status != Status.OPEN and not allow_closed:
         raise ServiceError(_("Dit dossier is afgesloten. Heropen het dossier om er iets aan toe "
                              "te voegen of te wijzigen."))
     return locked
@@ -44,13 +47,18 @@ def _lock_open_case(case: Case) -> Case:
 @transaction.atomic
 def record_create(*, case: Case, record, actor, reason: str = "aangemaakt"):
     """Add a new step record to an open case, at the case's current step, authored by ``actor``
-    (``reason``: the first history row's change reason)."""
-    locked = _lock_open_case(case)
+    (``reason``: the first history row's change reason). A parents' statement may also be
+    added to a closed case (R39, see ``parent_statement_check``).
+    """
+    statement = isinstance(record, ParentStatement)
+    locked = _lock_open_case(case, allow_closed=statement)
     record.case = case
     record.step = locked.step
     record.author = actor
     if isinstance(record, VerwijsindexRegistration):
         record.review_on = vir_review_date(record.occurred_on)
+    if statement:
+        parent_statement_check(record, case=locked, parent_changed=True)
     return record_save(record=record, actor=actor, reason=reason)
 
 
@@ -60,9 +68,18 @@ def record_update(*, record, actor, base_version: int, reason: str):
     when someone else saved it after ``base_version``; the change reason is required (R31)."""
     if not reason.strip():
         raise ServiceError(_("Geef een reden voor de wijziging."))
-    _lock_open_case(record.case)
+    statement = isinstance(record, ParentStatement)
+    locked = _lock_open_case(record.case, allow_closed=statement)
     if isinstance(record, VerwijsindexRegistration):
         record.review_on = vir_review_date(record.occurred_on)
+    if statement:
+        saved_parent, saved_file = (ParentStatement.objects.filter(pk=record.pk)
+                                    .values_list("parent_id", "file").get())
+        if (record.file.name or "") != (saved_file or ""):
+            raise ServiceError(_("De gescande brief hoort bij de verklaring zoals die is "
+                                 "gegeven en kan niet worden vervangen of verwijderd."))
+        parent_statement_check(record, case=locked,
+                               parent_changed=record.parent_id != saved_parent)
     return record_save(record=record, actor=actor, base_version=base_version,
                        reason=reason.strip())
 
@@ -211,6 +228,60 @@ def vir_match_update(*, match: VerwijsindexMatch, actor, base_version: int,
     # Never moved to another registration or case by a form.
     match.registration_id, match.case_id = current.registration_id, current.case_id
     return record_save(record=match, actor=actor, base_version=base_version, reason=reason)
+
+
+# --- R39: parents' own statements --------------------------------------------------------------
+
+
+def parent_statement_check(statement: ParentStatement, *, case: Case,
+                           parent_changed: bool) -> None:
+    """The rules of a parents' statement (R39); fills in who gave it. Raises ``ServiceError``.
+
+    Under the AVG a parent may add their own view to what the file says, also after the case
+    was closed (the copy they asked for often comes later): so unlike the other records a
+    statement is allowed on a closed case. It is kept as given: the text is required and is
+    stored as typed, never shortened or rewritten. Who gave it is either a known parent or
+    guardian of the pupil (name, relation and whether they had authority, gezag, are copied
+    onto the record, so it keeps saying who it was when the parent's details change later) or,
+    when that person is not registered, a name and relation typed in. A scanned letter is
+    checked like a signal's attachment (PDF, JPEG or PNG, at most 10 MB) and is added with
+    the statement only: ``record_update`` refuses to replace or remove it.
+    """
+    errors: list[str] = []
+    if not (statement.statement or "").strip():
+        errors.append(_("Neem de verklaring van de ouders over."))
+    if statement.occurred_on and statement.occurred_on > timezone.localdate():
+        errors.append(_("De datum van ontvangst ligt in de toekomst."))
+    if statement.file and statement._state.adding:
+        from signals.validators import validate_attachment
+
+        try:
+            statement.file_type = validate_attachment(statement.file)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+        else:
+            statement.file_name = (statement.file_name or statement.file.name or "")[:200]
+            statement.file_size = statement.file.size
+    if statement.parent_id is not None:
+        if parent_changed:
+            link = (PupilParent.objects.filter(pupil_id=case.pupil_id,
+                                               parent_id=statement.parent_id)
+                    .select_related("parent").first())
+            if link is None:
+                errors.append(_("Deze ouder/verzorger hoort niet bij de leerling van dit "
+                                "dossier."))
+            else:
+                statement.given_by_name = link.parent.name
+                statement.relation = str(link.get_relationship_display())
+                statement.had_authority = link.has_authority
+    else:
+        statement.given_by_name = (statement.given_by_name or "").strip()
+        statement.relation = (statement.relation or "").strip()
+        statement.had_authority = None
+        if not statement.given_by_name or not statement.relation:
+            errors.append(_("Vul in wie de verklaring gaf: naam en relatie tot de leerling."))
+    if errors:
+        raise ServiceError(errors)
 
 
 # --- R19: an anonymous advice request to Veilig Thuis stores no child identifiers -----------

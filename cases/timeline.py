@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 
 from signals.models import SignalVersion
 
-from .models import (Case, CaseNote, Consultation, Conversation, SotDiscussion, Step,
-                     StepTransition, TransitionKind, VeiligThuisAdvice, VerwijsindexMatch,
+from .models import (Case, CaseNote, Consultation, Conversation, ParentStatement, SotDiscussion,
+                     Step, StepTransition, TransitionKind, VeiligThuisAdvice, VerwijsindexMatch,
                      VerwijsindexRegistration, organisations_text)
 
 
@@ -243,6 +243,27 @@ def _note_entries(case: Case) -> list[TimelineEntry]:
         for r in CaseNote.objects.filter(case_id=case.pk).select_related("author")]
 
 
+def parent_statement_giver(r: ParentStatement) -> str:
+    """"Naam (relatie, met gezag)": who gave a parents' statement (R39)."""
+    extra = [r.relation] if r.relation else []
+    if r.had_authority is not None:
+        extra.append(_("met gezag") if r.had_authority else _("zonder gezag"))
+    return f"{r.given_by_name} ({', '.join(str(e) for e in extra)})" if extra else r.given_by_name
+
+
+def _parent_statement_entries(case: Case) -> list[TimelineEntry]:
+    """Parents' own statements (R39): their words, unchanged, marked as theirs."""
+    return [TimelineEntry(
+        date=r.occurred_on, kind="parent_statement", title=_("Verklaring van ouders"),
+        author=r.author, obj=r, recorded_at=r.created_at, step=r.step,
+        details=_details((_("Gegeven door"), parent_statement_giver(r)),
+                         (_("Ontvangen via"), r.get_received_via_display()),
+                         (_("Reageert op"), r.responds_to),
+                         (_("Gescande brief"), r.file_name),
+                         (_("Verklaring van de ouders (ongewijzigd)"), r.statement)))
+        for r in ParentStatement.objects.filter(case_id=case.pk).select_related("author")]
+
+
 def transition_title(t: StepTransition) -> str:
     to_label = Step(t.to_step).label
     return {
@@ -264,7 +285,8 @@ def _transition_entries(case: Case) -> list[TimelineEntry]:
 
 _BUILTIN_SOURCES: list[TimelineSource] = [
     _signal_entries, _verwijsindex_entries, _vir_match_entries, _consultation_entries,
-    _vt_advice_entries, _conversation_entries, _sot_entries, _note_entries, _transition_entries,
+    _vt_advice_entries, _conversation_entries, _sot_entries, _parent_statement_entries,
+    _note_entries, _transition_entries,
 ]
 
 

@@ -64,8 +64,10 @@ from .models import (
     Conversation,
     ConversationKind,
     NotHeldReason,
+    ParentStatement,
     Route,
     SotDiscussion,
+    StatementChannel,
     Status,
     Step,
     VeiligThuisAdvice,
@@ -324,11 +326,12 @@ from .actions import case_actions  # noqa: E402
 
 
 def _record_actions(case: Case, perms: set[str]) -> list[dict]:
-    """"Add record" links offered by ``cases.record_urls`` that fit this step and user."""
-    if not case.is_open:
-        return []
+    """"Add record" links offered by ``cases.record_urls`` that fit this step and user; on a
+    closed case only those marked ``on_closed_case`` (a parents' statement, R39)."""
     links = []
     for action in case_actions():
+        if not case.is_open and not action.get("on_closed_case"):
+            continue
         steps = action.get("steps")
         if steps is not None and case.step not in steps:
             continue
@@ -404,6 +407,9 @@ _RECORD_SECTIONS = [
       "d1": "meeting__held_on"}),
     # R32: shared working notes; listed only when the case has one.
     ("note", gettext_lazy("Aantekeningen"), CaseNote, {"t1": "text"}),
+    # R39: the parents' own words, shown apart from the school's records.
+    ("parent_statement", gettext_lazy("Verklaringen van ouders"), ParentStatement,
+     {"t1": "given_by_name", "t2": "relation", "t3": "statement", "t4": "received_via"}),
 ]
 _VARIABLE_COLUMNS = [("t1", TextField), ("t2", TextField), ("t3", TextField),
                      ("t4", TextField), ("t5", TextField), ("flag", BooleanField),
@@ -459,6 +465,10 @@ def _summary(case: Case, row: dict) -> SimpleNamespace:
     elif kind == "note":
         item.text = row["t1"]
         item.detail_url = _url("cases:note_detail", case.pk, item.pk)
+    elif kind == "parent_statement":
+        item.given_by, item.relation, item.statement = row["t1"], row["t2"], row["t3"]
+        item.received_via = StatementChannel(row["t4"]).label if row["t4"] else ""
+        item.detail_url = _url("cases:parent_statement_detail", case.pk, item.pk)
     return item
 
 

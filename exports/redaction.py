@@ -85,6 +85,16 @@ def _redact_field(entry: Entry, f: Field, redactions: Redactions) -> None:
 
 
 def redact_entry(entry: Entry, redactions: Redactions) -> None:
+    if entry.always_in_copy:
+        # A parents' own statement (R39) is never left out nor blacked out; only the staff
+        # names option still applies (the author, and staff names in the text).
+        if redactions.staff_names_reason:
+            entry.title = redactions.scrub(entry.title)
+            if entry.author:
+                entry.author, entry.author_redacted = "", True
+            for f in entry.fields:
+                f.value, f.note = redactions.scrub(f.value), redactions.scrub(f.note)
+        return
     whole = redactions.by_key.get((entry.object_type, entry.object_id, ""))
     if whole is not None:
         entry.omitted = whole
@@ -124,9 +134,12 @@ def redactable_entries(chapters) -> dict[tuple[str, int], dict]:
     """Every entry of the copy by key, with the fields that can be blacked out (name ->
     label), merged over the places the entry appears (a record and its row in a table).
     Field names starting with "_" are derived cells of a table (date, kind): they are
-    covered by leaving out the whole entry, or by the staff-names option."""
+    covered by leaving out the whole entry, or by the staff-names option. Entries that are
+    always in the copy (a parents' own statement, R39) are not offered."""
     out: dict[tuple[str, int], dict] = {}
     for chapter, section, entry in walk(chapters):
+        if entry.always_in_copy:
+            continue
         item = out.setdefault(entry.key, {"entry": entry, "chapter": chapter,
                                           "section": section, "fields": {}})
         for f in entry.fields:

@@ -10,7 +10,8 @@ Registering (from an ``AppConfig.ready``; a name registered again replaces the e
     from exports import sections
     sections.register(my_builder, name="afwegingskader")
 
-Built-in names: ``meldcode_steps``, ``veilig_thuis``, ``ouders``, ``tijdlijn`` (this module) and
+Built-in names: ``meldcode_steps``, ``veilig_thuis``, ``ouders``, ``ouderverklaringen``,
+``tijdlijn`` (this module) and
 ``afwegingskader``, ``afwegingskader_volgen`` (``exports.sections_afwegingskader``, registered
 when the afwegingskader app is installed).
 
@@ -40,7 +41,8 @@ from django.utils.translation import gettext_lazy
 class Field:
     """One labelled value of an entry.
 
-    ``style``: "fact", "words", "interpretation" (R29, shown as distinct blocks), "question"
+    ``style``: "fact", "words", "interpretation" (R29, shown as distinct blocks), "parent"
+    (a parents' own statement, R39: their words, framed apart from the school's), "question"
     (an afwegingskader answer, ``note`` holds the justification), "alert" (e.g. a deviation
     from the advice, R11) or "" (plain). ``person``: the value names staff members (left out of
     the inzage copy when the request says so). ``redacted``: the reason, when blacked out.
@@ -64,6 +66,9 @@ class Field:
     staff_name: bool = False
 
 
+OBSERVATION_STYLES = ("fact", "words", "interpretation", "parent")
+
+
 @dataclass
 class Entry:
     object_type: str
@@ -80,6 +85,10 @@ class Entry:
     omitted: str = ""
     # The author's name was left out of the inzage copy.
     author_redacted: bool = False
+    # Never left out or blacked out in the inzage copy (a parents' own statement, R39): the
+    # parents must see that it is on file. Staff names in it are still replaced when the
+    # copy leaves them out.
+    always_in_copy: bool = False
 
     @property
     def key(self) -> tuple[str, int]:
@@ -100,12 +109,12 @@ class Entry:
 
     @property
     def observations(self) -> list[Field]:
-        return [f for f in self.fields if f.style in ("fact", "words", "interpretation")]
+        return [f for f in self.fields if f.style in OBSERVATION_STYLES]
 
     @property
     def plain_fields(self) -> list[Field]:
         return [f for f in self.fields
-                if f.style not in ("question", "fact", "words", "interpretation")]
+                if f.style != "question" and f.style not in OBSERVATION_STYLES]
 
     def cell(self, column: str) -> Field | None:
         return next((f for f in self.fields if (f.column or f.name) == column), None)
@@ -216,6 +225,7 @@ def register_builtin() -> None:
     register(meldcode_step_sections, name="meldcode_steps", replace=False)
     register(veilig_thuis_sections, name="veilig_thuis", replace=False)
     register(parents_sections, name="ouders", replace=False)
+    register(parent_statement_sections, name="ouderverklaringen", replace=False)
     register(timeline_sections, name="tijdlijn", replace=False)
     register(access_sections, name="toegang", replace=False)
     if apps.is_installed("afwegingskader"):
@@ -647,6 +657,39 @@ def parents_sections(case) -> list[Section]:
                     columns=[("_date", _("Datum")), ("_what", _("Onderdeel")),
                              ("_how", _("Betrokkenheid van de ouders")),
                              ("_explanation", _("Toelichting"))])]
+
+
+def parent_statement_sections(case) -> list[Section]:
+    """The parents' own statements (R39), in full: their words, framed and labelled as theirs,
+    apart from the school's facts and interpretations. One query. Always part of the inzage
+    copy (``Entry.always_in_copy``): the parents must see their statement is on file."""
+    from cases.models import ParentStatement
+    from cases.timeline import parent_statement_giver
+
+    entries = []
+    for r in (ParentStatement.objects.filter(case_id=case.pk).select_related("author")
+              .order_by("occurred_on", "created_at", "pk")):
+        entry = _record_entry(
+            r, _("Verklaring van ouders"),
+            Field("given_by", _("Gegeven door"), parent_statement_giver(r)),
+            Field("received", _("Ontvangen"), _("%(date)s, via %(how)s") % {
+                "date": day(r.occurred_on), "how": r.get_received_via_display()}),
+            Field("responds_to", _("Reageert op"), r.responds_to),
+            Field("statement", _("Verklaring van ouders: hun eigen woorden, ongewijzigd"),
+                  r.statement, style="parent"),
+            Field("file_name", _("Gescande brief (niet in deze export opgenomen)"),
+                  r.file_name),
+            tags=[_("verklaring van ouders")])
+        entry.always_in_copy = True
+        entries.append(entry)
+    if not entries:
+        return []
+    return [Section("verklaringen", _("Verklaringen van ouders"), "ouders", order=5,
+                    entries=entries,
+                    intro=_("Ouders kunnen hun eigen verklaring geven op wat in het dossier "
+                            "staat. De school heeft die ongewijzigd toegevoegd; het zijn de "
+                            "woorden van de ouders, geen feiten of interpretaties van de "
+                            "school."))]
 
 
 # --- timeline and change history ---------------------------------------------------------------

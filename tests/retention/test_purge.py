@@ -157,7 +157,8 @@ def test_nothing_mentions_the_case_or_the_pupil_after_destruction(
     case, pupil = o["case"], o["pupil"]
     run_scan()  # the retention source leaves reminders for the VC and the directeur
     assert Reminder.objects.filter(source="retention_case", object_id=case.pk).count() == 2
-    files = [o["attachment"].file.name, o["export_job"].file_name, o["inzage_file"]]
+    files = [o["attachment"].file.name, o["export_job"].file_name, o["inzage_file"],
+             o["parent_statement"].file.name]  # R39: the scanned letter goes with the case
     assert all(default_storage.exists(name) for name in files)
     assert rows_mentioning(LAST) and rows_pointing_at_case(case.pk)  # the scans can fail
     history_before = sum(source(case).count() for source in
@@ -202,7 +203,8 @@ def test_nothing_mentions_the_case_or_the_pupil_after_destruction(
                       (u["ib"].pk, "signals.signal"): [o["shared"].pk]}
     # The tombstone: who, when, why, counts; no content, no name, no case id or number.
     tomb = Tombstone.objects.get()
-    assert tomb.access_log_removed >= 3 + 3 and tomb.files_removed == 3 and tomb.history_rows > 20
+    assert tomb.access_log_removed >= 3 + 3 and tomb.files_removed == 4 and tomb.history_rows > 20
+    assert tomb.removed["cases.parentstatement"] == 1
     assert tomb.removed["cases.consultation"] == 1
     assert tomb.removed["afwegingskader.decision"] == 1
     assert tomb.removed["specialroutes.acutecall"] == 1

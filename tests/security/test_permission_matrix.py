@@ -149,7 +149,7 @@ _register({
 # Records of steps 1-4: add/edit need add_record, the detail page view_case.
 for _slug, _key in [("consultation", "consultation"), ("vt_advice", "vt_advice"),
                     ("conversation", "conversation"), ("parent_contact", "parent_contact"),
-                    ("vir", "vir")]:
+                    ("vir", "vir"), ("parent_statement", "parent_statement")]:
     _register({
         f"cases:{_slug}_add": ("get", case_arg, case_row(200, CASE_WRITERS)),
         f"cases:{_slug}_detail": ("get", rec(_key), only(200, CASE_READERS)),
@@ -180,6 +180,8 @@ _register({
     "cases:vir_match_edit": ("get", lambda w: [w.obj["case"].pk, w.obj["vir"].pk,
                                                w.obj["vir_match"].pk],
                              case_row(200, CASE_WRITERS)),
+    # R39: the scanned letter of a parents' statement, to everyone who may read the case.
+    "cases:parent_statement_file": ("get", rec("parent_statement"), only(200, CASE_READERS)),
     "cases:case_sot_agenda": ("get", case_arg, case_row(200, CASE_WRITERS)),
     # The SOT pages are for school leads and SOT members; teachers and board roles get 403.
     "cases:sot_meeting_list": ("get", None,

@@ -21,8 +21,8 @@ from afwegingskader.models import (AftercareNote, Assessment, BottleneckNote, De
                                    VeiligThuisFeedback, VeiligThuisReport,
                                    VeiligThuisReportSignal)
 from cases import services as case_services
-from cases.models import (CaseNote, Consultation, Conversation, ConversationKind, SotDiscussion,
-                          SotMeeting, Step, VeiligThuisAdvice, VerwijsindexMatch,
+from cases.models import (CaseNote, Consultation, Conversation, ConversationKind, ParentStatement,
+                          SotDiscussion, SotMeeting, Step, VeiligThuisAdvice, VerwijsindexMatch,
                           VerwijsindexRegistration)
 from exports.models import AccessRequest, ExportJob, JobKind, JobStatus, Redaction, RequesterKind
 from notifications.models import Kind, Notification
@@ -106,6 +106,12 @@ def build_world() -> World:
     o["conversation"] = Conversation.objects.create(discussed="besproken", **common)
     o["parent_contact"] = Conversation.objects.create(
         kind=ConversationKind.PARENT_CONTACT, discussed="besproken", **common)
+    statement = ParentStatement(given_by_name="ouder", relation="moeder", received_via="brief",
+                                statement="verklaring", file_name="brief.pdf",
+                                file_type="application/pdf", **common)
+    statement.file.save("x", ContentFile(PDF), save=False)
+    statement.save()
+    o["parent_statement"] = statement
     o["vir"] = VerwijsindexRegistration.objects.create(
         review_on=today + datetime.timedelta(days=730), **common)
     o["vir_match"] = VerwijsindexMatch.objects.create(
