@@ -182,9 +182,12 @@ def ensure_board() -> tuple[Board, dict[str, School], dict[str, dict[int, School
         school = School.objects.filter(brin_code=brin).first()
         if school is None:
             school = School(brin_code=brin)
+        # The demo shows the optional features switched on: the Verwijsindex and private
+        # working notes (R32; off by default for a real school).
         if (school.pk is None or school.name != name or school.board_id != board.pk
-                or not school.verwijsindex_enabled):
-            school.name, school.board, school.verwijsindex_enabled = name, board, True
+                or not school.verwijsindex_enabled or not school.work_notes_enabled):
+            school.name, school.board = name, board
+            school.verwijsindex_enabled = school.work_notes_enabled = True
             school._change_reason = "demogegevens"
             school.save()
         schools[key] = school
