@@ -49,6 +49,13 @@ class ApprovalForm(forms.Form):
         error_messages={"required": _("Vink aan dat u dit begrijpt.")})
 
 
+class SignalApprovalForm(ApprovalForm):
+    understood = forms.BooleanField(
+        label=_("Ik begrijp dat het signaal met alle versies, bijlagen en wijzigingen "
+                "definitief wordt vernietigd."),
+        error_messages={"required": _("Vink aan dat u dit begrijpt.")})
+
+
 class RequestForm(forms.Form):
     received_on = forms.DateField(label=_("Ontvangen op"), widget=DateInput(),
                                   error_messages={"required": _("Vul de datum in."),
