@@ -123,12 +123,27 @@ def destruction_approve(*, case_id: int, actor, stage: str,
     (``stage="bevestigen"`` with the proposal the user saw). Raises ``RetentionError``."""
     try:
         with transaction.atomic():
-            return _approve_locked(case_id=case_id, actor=actor, stage=stage,
-                                   proposal_id=proposal_id)
+            result = _approve_locked(case_id=case_id, actor=actor, stage=stage,
+                                     proposal_id=proposal_id)
     except IntegrityError:
         # A concurrent first approval won the race for the partial unique index.
         raise RetentionError(_("Iemand anders heeft dit dossier zojuist goedgekeurd. Bekijk "
                                "de pagina opnieuw.")) from None
+    return _committed(result)
+
+
+class _Refused:
+    """A refusal whose side effect (a waiting approval lapsed) must be committed: returned
+    from inside the transaction, raised as ``RetentionError`` after it."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+
+def _committed(result):
+    if isinstance(result, _Refused):
+        raise RetentionError(result.message)
+    return result
 
 
 def _approve_locked(*, case_id, actor, stage, proposal_id):
@@ -145,12 +160,14 @@ def _approve_locked(*, case_id, actor, stage, proposal_id):
     due = selectors.due_reason(case)
     now = timezone.now()
     if due is None:
+        refused = _("Dit dossier komt nu niet voor vernietiging in aanmerking.")
         if proposal is not None:
             proposal.state, proposal.invalidated_at = ProposalState.INVALID, now
             proposal.invalid_reason = _("Het dossier komt niet meer voor vernietiging in "
                                         "aanmerking.")
             proposal.save(update_fields=["state", "invalidated_at", "invalid_reason"])
-        raise RetentionError(_("Dit dossier komt nu niet voor vernietiging in aanmerking."))
+            return _Refused(refused)  # the lapse is committed, then refused
+        raise RetentionError(refused)
 
     if stage == STAGE_APPROVE:
         if proposal is not None:
@@ -218,11 +235,12 @@ def signal_destruction_approve(*, signal_id: int, actor, stage: str,
     """As ``destruction_approve``, for a loose signal. Raises ``RetentionError``."""
     try:
         with transaction.atomic():
-            return _approve_signal_locked(signal_id=signal_id, actor=actor, stage=stage,
-                                          proposal_id=proposal_id)
+            result = _approve_signal_locked(signal_id=signal_id, actor=actor, stage=stage,
+                                            proposal_id=proposal_id)
     except IntegrityError:
         raise RetentionError(_("Iemand anders heeft dit signaal zojuist goedgekeurd. Bekijk "
                                "de pagina opnieuw.")) from None
+    return _committed(result)
 
 
 def _approve_signal_locked(*, signal_id, actor, stage, proposal_id):
@@ -239,12 +257,14 @@ def _approve_signal_locked(*, signal_id, actor, stage, proposal_id):
     due = selectors.signal_due_reason(signal)
     now = timezone.now()
     if due is None:
+        refused = _("Dit signaal komt nu niet voor vernietiging in aanmerking.")
         if proposal is not None:
             proposal.state, proposal.invalidated_at = ProposalState.INVALID, now
             proposal.invalid_reason = _("Het signaal komt niet meer voor vernietiging in "
                                         "aanmerking.")
             proposal.save(update_fields=["state", "invalidated_at", "invalid_reason"])
-        raise RetentionError(_("Dit signaal komt nu niet voor vernietiging in aanmerking."))
+            return _Refused(refused)  # the lapse is committed, then refused
+        raise RetentionError(refused)
 
     if stage == STAGE_APPROVE:
         if proposal is not None:

@@ -178,7 +178,10 @@ def _approval_message(request, result) -> None:
 @require_http_methods(["GET", "POST"])
 def signal_proposal(request, signal_pk: int):
     """The approval page of one loose signal: approve, or confirm someone else's approval.
-    It shows what the signal is about (category, dates, pupils), not its text."""
+
+    It shows what the decision needs (dates, pupils and their leaving dates, the rule), not
+    the signal's text or kind of concern (data minimisation: the rule is about dates; the
+    leads may read the signal itself on its own, logged, page)."""
     signal = selectors.signal_for_lead(request.user, signal_pk)
     log_access(user=request.user, obj=signal)
     waiting = (DestructionProposal.objects.filter(signal=signal, state=ProposalState.APPROVED)
