@@ -122,8 +122,9 @@ class DestructionProposal(models.Model):
     constraints (two people, two roles, one waiting approval per subject), the lapse and the
     link to the tombstone are exactly the same, and one model keeps one audit trail and one
     state machine to review. The subject is ``case`` *or* ``signal`` (``record_type`` says
-    which): while an approval waits exactly one of them is set; both are NULL once the subject
-    is destroyed (SET_NULL, and the purge nulls them itself), never both set. A loose signal's
+    which): the services create a proposal with exactly one of them; both are NULL once the
+    subject is destroyed (SET_NULL, and the purge nulls them itself); a check constraint
+    forbids both, and the subject of the other record type. A loose signal's
     proposal never has a pupil's ``request`` (pupils' requests cover case files only).
     """
 
@@ -168,13 +169,14 @@ class DestructionProposal(models.Model):
                                     name="one_open_proposal_per_case"),
             models.UniqueConstraint(fields=["signal"], condition=Q(state="goedgekeurd"),
                                     name="one_open_proposal_per_signal"),
-            # Never both subjects; a waiting approval has exactly one, of its record type.
+            # Never both subjects, and only the one of its record type. (Not "exactly one":
+            # the purge nulls the subject before the same transaction marks the proposal
+            # done, and a check constraint is not deferred; the services always create a
+            # proposal with its subject.)
             models.CheckConstraint(
                 name="proposal_one_subject",
-                condition=(Q(record_type="dossier", signal__isnull=True)
-                           | Q(record_type="los_signaal", case__isnull=True,
-                               request__isnull=True))
-                & (~Q(state="goedgekeurd") | Q(case__isnull=False) | Q(signal__isnull=False))),
+                condition=Q(record_type="dossier", signal__isnull=True)
+                | Q(record_type="los_signaal", case__isnull=True, request__isnull=True)),
             models.CheckConstraint(
                 name="proposal_two_people",
                 condition=Q(confirmed_by__isnull=True) | ~Q(confirmed_by=models.F("approved_by"))),

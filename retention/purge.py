@@ -381,8 +381,8 @@ def execute(plan: PurgePlan) -> dict:
             access_log += n
         elif n:
             removed[model._meta.label_lower] = removed.get(model._meta.label_lower, 0) + n
-    # 5. stored inzage copies of the pupils contain this case or signal: their files go, the job row
-    #    (ids only) stays as the record that a copy was made.
+    # 5. stored inzage copies of the pupils contain this case or signal: their files go, the
+    #    job row (ids only) stays as the record that a copy was made.
     if apps.is_installed("exports"):
         from django.utils import timezone
 
