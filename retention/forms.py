@@ -24,8 +24,11 @@ class TermsForm(forms.Form):
         for record_type in RecordType:
             self.fields[record_type.value] = forms.IntegerField(
                 label=record_type.label, min_value=MIN_TERM_YEARS, max_value=MAX_TERM_YEARS,
-                help_text=_("Aantal jaren na de datum van uitschrijving van de leerling. "
-                            "Standaard: 2 jaar."),
+                help_text=(_("Aantal jaren na de uitschrijving van de laatste leerling van "
+                             "het signaal. Standaard: 2 jaar.")
+                           if record_type == RecordType.LOOSE_SIGNAL else
+                           _("Aantal jaren na de datum van uitschrijving van de leerling. "
+                             "Standaard: 2 jaar.")),
                 widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
                 error_messages={"required": _("Vul een aantal jaren in."),
                                 "invalid": _("Vul een heel aantal jaren in."),
@@ -46,6 +49,13 @@ class ApprovalForm(forms.Form):
     understood = forms.BooleanField(
         label=_("Ik begrijp dat het dossier met alle signalen, verslagen, bijlagen en "
                 "wijzigingen definitief wordt vernietigd."),
+        error_messages={"required": _("Vink aan dat u dit begrijpt.")})
+
+
+class SignalApprovalForm(ApprovalForm):
+    understood = forms.BooleanField(
+        label=_("Ik begrijp dat het signaal met alle versies, bijlagen en wijzigingen "
+                "definitief wordt vernietigd."),
         error_messages={"required": _("Vink aan dat u dit begrijpt.")})
 
 

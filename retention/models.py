@@ -33,10 +33,13 @@ from simple_history.models import HistoricalRecords
 
 class RecordType(models.TextChoices):
     CASE = "dossier", _("Meldcode-dossier (met signalen, verslagen en wijzigingen)")
+    # A signal that never became part of any case (no CaseSignal row, now or in history).
+    LOOSE_SIGNAL = "los_signaal", _("Los signaal (nooit in een dossier)")
 
 
 # R36 default: two years after the pupil leaves the school (domain.md §7, [E13b][E21c]).
-DEFAULT_TERM_YEARS = {RecordType.CASE: 2}
+# A loose signal: two years after the *last* of its pupils left.
+DEFAULT_TERM_YEARS = {RecordType.CASE: 2, RecordType.LOOSE_SIGNAL: 2}
 MIN_TERM_YEARS, MAX_TERM_YEARS = 1, 20
 
 
@@ -112,11 +115,26 @@ class ProposalState(models.TextChoices):
 
 
 class DestructionProposal(models.Model):
-    """One attempt at destroying one case: the first approval, then confirmation or lapse."""
+    """One attempt at destroying one case or one loose signal: the first approval, then
+    confirmation or lapse.
 
+    Loose signals reuse this model rather than a second one: the two-person rule, its
+    constraints (two people, two roles, one waiting approval per subject), the lapse and the
+    link to the tombstone are exactly the same, and one model keeps one audit trail and one
+    state machine to review. The subject is ``case`` *or* ``signal`` (``record_type`` says
+    which): the services create a proposal with exactly one of them; both are NULL once the
+    subject is destroyed (SET_NULL, and the purge nulls them itself); a check constraint
+    forbids both, and the subject of the other record type. A loose signal's
+    proposal never has a pupil's ``request`` (pupils' requests cover case files only).
+    """
+
+    record_type = models.CharField(_("soort gegevens"), max_length=20, choices=RecordType.choices,
+                                   default=RecordType.CASE)
     # SET_NULL: after the destruction the row keeps no case id (the tombstone says the rest).
     case = models.ForeignKey("cases.Case", on_delete=models.SET_NULL, null=True, blank=True,
                              related_name="+", verbose_name=_("dossier"))
+    signal = models.ForeignKey("signals.Signal", on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+", verbose_name=_("signaal"))
     school = models.ForeignKey("schools.School", on_delete=models.PROTECT, related_name="+",
                                verbose_name=_("school"))
     state = models.CharField(_("status"), max_length=12, choices=ProposalState.choices,
@@ -149,6 +167,16 @@ class DestructionProposal(models.Model):
             # One approval waiting per case: a double submit cannot open a second one.
             models.UniqueConstraint(fields=["case"], condition=Q(state="goedgekeurd"),
                                     name="one_open_proposal_per_case"),
+            models.UniqueConstraint(fields=["signal"], condition=Q(state="goedgekeurd"),
+                                    name="one_open_proposal_per_signal"),
+            # Never both subjects, and only the one of its record type. (Not "exactly one":
+            # the purge nulls the subject before the same transaction marks the proposal
+            # done, and a check constraint is not deferred; the services always create a
+            # proposal with its subject.)
+            models.CheckConstraint(
+                name="proposal_one_subject",
+                condition=Q(record_type="dossier", signal__isnull=True)
+                | Q(record_type="los_signaal", case__isnull=True, request__isnull=True)),
             models.CheckConstraint(
                 name="proposal_two_people",
                 condition=Q(confirmed_by__isnull=True) | ~Q(confirmed_by=models.F("approved_by"))),
@@ -159,17 +187,22 @@ class DestructionProposal(models.Model):
                 name="proposal_done_complete",
                 condition=~Q(state="uitgevoerd") | Q(confirmed_by__isnull=False,
                                                      tombstone__isnull=False,
-                                                     case__isnull=True)),
+                                                     case__isnull=True,
+                                                     signal__isnull=True)),
         ]
 
 
 class Tombstone(models.Model):
-    """The deletion log entry (R36). Never holds content, names or the case's number."""
+    """The deletion log entry (R36). Never holds content, names, the case's number or the
+    signal's id."""
 
     record_type = models.CharField(_("soort gegevens"), max_length=20, choices=RecordType.choices)
     # HMAC-SHA256 of the pupil id under MELDCODE_PSEUDONYM_KEY: the same pupil gives the same
     # reference (two destructions can be related), but it cannot be reversed without the key.
     pupil_ref = models.CharField(_("pseudoniem van de leerling"), max_length=64, db_index=True)
+    # A loose signal can concern several pupils: all their references, sorted (``pupil_ref``
+    # is the first of them). A case: its one pupil's reference.
+    pupil_refs = models.JSONField(_("pseudoniemen van de leerlingen"), default=list, blank=True)
     school = models.ForeignKey("schools.School", on_delete=models.PROTECT, related_name="+",
                                verbose_name=_("school"))
     destroyed_at = models.DateTimeField(_("vernietigd op"))

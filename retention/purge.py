@@ -1,7 +1,20 @@
-"""Remove a case and everything that is part of it, from every table, without leaving its id.
+"""Remove a case, or a loose signal, and everything that is part of it, from every table,
+without leaving its id.
 
-``plan_case_purge(case)`` finds the rows; ``execute(plan)`` deletes them. The caller holds
-the case row locked (``select_for_update``) inside one transaction.
+``plan_case_purge(case)`` and ``plan_signal_purge(signal)`` find the rows; ``execute(plan)``
+deletes them. The caller holds the root row locked (``select_for_update``) inside one
+transaction. Both planners share the walk below (``_walk``), the generic references, the
+access-log stripping, the file removal and the deletion itself; they differ only in the root
+and in the boundary checks.
+
+A loose signal (``plan_signal_purge``) is a signal that never became part of any case. Its
+root is the signal; the walk then collects its versions, pupil links, attachments (and their
+files), their history rows, notifications and reminders pointing at it or linking to its
+pages (``/signalen/<id>/``, ``/bewaartermijnen/signaal/<id>/``), its access-log rows, and its
+id in overview rows (``listed_ids``). The planner refuses (``PurgeRefused``) when anything
+outside the signal holds it: a case link now or in history, a staff-route concern, a Veilig
+Thuis report citing it, or any collected row that points at a case, at a pupil not linked to
+the signal, or at another signal.
 
 How the rows are found: not from a hand-kept list, but by walking the model graph to a fixed
 point, so a record model added later by any app is purged too:
@@ -62,14 +75,18 @@ class PurgeRefused(Exception):
 
 @dataclass
 class PurgePlan:
-    case_id: int
-    pupil_id: int
+    case_id: int | None = None
+    pupil_id: int | None = None
     # model -> ids (live rows and ids known only from history)
     ids: dict[type[models.Model], set] = field(default_factory=lambda: defaultdict(set))
     url_prefix: str = ""
     retention_prefix: str = ""
     files: set[str] = field(default_factory=set)
     kept_signal_ids: set[int] = field(default_factory=set)
+    # A loose signal's purge: the signal, and all the pupils linked to it.
+    signal_id: int | None = None
+    # Pupils whose stored inzage copies contain the purged data (their files go).
+    pupil_ids: set[int] = field(default_factory=set)
 
 
 def _is_historical(model) -> bool:
@@ -124,14 +141,22 @@ def plan_case_purge(case) -> PurgePlan:
     from django.urls import reverse
 
     plan = PurgePlan(case_id=case.pk, pupil_id=case.pupil_id, url_prefix=f"/dossiers/{case.pk}/",
-                     retention_prefix=reverse("retention:proposal", args=[case.pk]))
+                     retention_prefix=reverse("retention:proposal", args=[case.pk]),
+                     pupil_ids={case.pupil_id})
     plan.ids[Case].add(case.pk)
     purged_signals, plan.kept_signal_ids = _case_signals(case)
     plan.ids[Signal] |= purged_signals
     # This pupil's link to a kept signal goes; the signal stays for the other pupil or case.
     plan.ids[SignalPupil] |= set(SignalPupil.objects.filter(
         signal_id__in=plan.kept_signal_ids, pupil_id=case.pupil_id).values_list("pk", flat=True))
+    _walk(plan)
+    _check_boundaries(plan, case)
+    plan.files = _files_of(plan)
+    return plan
 
+
+def _walk(plan: PurgePlan) -> None:
+    """Collect, to a fixed point, every live and historical row below the roots in ``plan``."""
     live = [m for m in _all_models() if not _is_historical(m)]
     historical = [m for m in _all_models() if _is_historical(m)]
     changed = True
@@ -165,9 +190,81 @@ def plan_case_purge(case) -> PurgePlan:
             if found - plan.ids[base]:
                 plan.ids[base] |= found
                 changed = True
-    _check_boundaries(plan, case)
+
+
+def signal_holders(signal_id: int) -> list[str]:
+    """What, besides the signal's own records, holds the signal (empty: it is loose).
+
+    A case link now or in history (``cases.CaseSignal`` and its history: a signal that was
+    ever in a case goes with that case, see ``_case_signals``), a staff-route concern (live or
+    in history), or a Veilig Thuis report citing it (live or in history).
+    """
+    from cases.models import CaseSignal
+
+    held = []
+    if CaseSignal.objects.filter(signal_id=signal_id).exists() or CaseSignal.history.filter(
+            signal_id=signal_id).exists():
+        held.append("cases.casesignal")
+    for app, name in (("specialroutes", "StaffConcern"),
+                      ("afwegingskader", "VeiligThuisReportSignal")):
+        if not apps.is_installed(app):
+            continue
+        model = apps.get_model(app, name)
+        if model.objects.filter(signal_id=signal_id).exists() or model.history.filter(
+                signal_id=signal_id).exists():
+            held.append(model._meta.label_lower)
+    return held
+
+
+def plan_signal_purge(signal) -> PurgePlan:
+    """Every row (live and historical) and every file that goes with the loose ``signal``.
+
+    Raises ``PurgeRefused`` when the signal is not loose (see ``signal_holders``) or when the
+    walk reaches a row that belongs to a case, another pupil or another signal.
+    """
+    from signals.models import Signal, SignalPupil
+
+    from django.urls import reverse
+
+    held = signal_holders(signal.pk)
+    if held:
+        raise PurgeRefused(", ".join(held))
+    pupil_ids = set(SignalPupil.objects.filter(signal_id=signal.pk)
+                    .values_list("pupil_id", flat=True))
+    plan = PurgePlan(signal_id=signal.pk,
+                     url_prefix=reverse("signals:detail", args=[signal.pk]),
+                     retention_prefix=reverse("retention:signal_proposal", args=[signal.pk]),
+                     pupil_ids=pupil_ids)
+    plan.ids[Signal].add(signal.pk)
+    _walk(plan)
+    _check_signal_boundaries(plan, signal.pk)
     plan.files = _files_of(plan)
     return plan
+
+
+def _check_signal_boundaries(plan: PurgePlan, signal_id: int) -> None:
+    """Refuse when a collected live row points at a case, at a pupil not linked to the
+    signal, or at another signal (defence in depth behind ``signal_holders``)."""
+    from cases.models import Case
+    from schools.models import Pupil
+    from signals.models import Signal
+
+    if set(plan.ids.get(Signal, set())) != {signal_id}:
+        raise PurgeRefused("signals.signal")
+    for model, ids in plan.ids.items():
+        if not ids:
+            continue
+        for f in _fks(model):
+            rows = model.objects.filter(pk__in=ids).exclude(**{f"{f.attname}__isnull": True})
+            if f.related_model is Case:
+                if rows.exists():
+                    raise PurgeRefused(f"{model._meta.label_lower}.{f.name}")
+            elif f.related_model is Pupil:
+                if rows.exclude(**{f"{f.attname}__in": plan.pupil_ids}).exists():
+                    raise PurgeRefused(f"{model._meta.label_lower}.{f.name}")
+            elif f.related_model is Signal:
+                if rows.exclude(**{f.attname: signal_id}).exists():
+                    raise PurgeRefused(f"{model._meta.label_lower}.{f.name}")
 
 
 def _check_boundaries(plan: PurgePlan, case) -> None:
@@ -193,8 +290,9 @@ def _check_boundaries(plan: PurgePlan, case) -> None:
 
 def _files_of(plan: PurgePlan) -> set[str]:
     """Names in the default storage of every file field of collected rows, history included,
-    plus stored export files (``ExportJob.file_name``) of collected jobs and of the pupil's
-    inzage copies (they contain this case)."""
+    plus stored export files (``ExportJob.file_name``) of collected jobs and of the pupils'
+    inzage copies (they contain this case, or the loose signal: ``exports.documents``
+    ``loose_signal_chapter``)."""
     names: set[str] = set()
     for model, ids in plan.ids.items():
         if not ids:
@@ -211,7 +309,7 @@ def _files_of(plan: PurgePlan) -> set[str]:
         job = apps.get_model("exports", "ExportJob")
         names.update(n for n in job.objects.filter(pk__in=plan.ids.get(job, set()))
                      .values_list("file_name", flat=True) if n)
-        names.update(n for n in job.objects.filter(access_request__pupil_id=plan.pupil_id)
+        names.update(n for n in job.objects.filter(access_request__pupil_id__in=plan.pupil_ids)
                      .values_list("file_name", flat=True) if n)
     return names
 
@@ -272,10 +370,8 @@ def execute(plan: PurgePlan) -> dict:
         for hmodel in _history_models_of(model):
             qs = hmodel.objects.filter(id__in=ids)
             history_rows += _delete(qs)
-    # 4. the rows themselves (the proposal keeps no case id)
-    from .models import DestructionProposal
-
-    DestructionProposal.objects.filter(case_id=plan.case_id).update(case=None)
+    # 4. the rows themselves (the proposal keeps no case or signal id)
+    _release_proposals(plan)
     for model, ids in plan.ids.items():
         if not ids:
             continue
@@ -285,18 +381,39 @@ def execute(plan: PurgePlan) -> dict:
             access_log += n
         elif n:
             removed[model._meta.label_lower] = removed.get(model._meta.label_lower, 0) + n
-    # 5. stored inzage copies of the pupil contain this case: their files go, the job row
-    #    (ids only) stays as the record that a copy was made.
+    # 5. stored inzage copies of the pupils contain this case or signal: their files go, the
+    #    job row (ids only) stays as the record that a copy was made.
     if apps.is_installed("exports"):
         from django.utils import timezone
 
         job = apps.get_model("exports", "ExportJob")
-        job.objects.filter(access_request__pupil_id=plan.pupil_id).exclude(file_name="").update(
-            file_name="", file_removed_at=timezone.now())
+        job.objects.filter(access_request__pupil_id__in=plan.pupil_ids).exclude(
+            file_name="").update(file_name="", file_removed_at=timezone.now())
     files = sorted(plan.files)
     transaction.on_commit(lambda: _delete_files(files))
     return {"removed": dict(sorted(removed.items())), "history_rows": history_rows,
             "access_log": access_log, "files": len(files)}
+
+
+def _release_proposals(plan: PurgePlan) -> None:
+    """Proposals outlive their subject without its id (the raw delete below does not apply
+    SET_NULL). The root's waiting approval is the one being carried out (one per subject);
+    a waiting approval of another purged signal (a loose signal's, whose signal then went
+    with a case after all) lapses first, because a waiting approval keeps its subject."""
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+    from signals.models import Signal
+
+    from .models import DestructionProposal, ProposalState
+
+    signal_ids = set(plan.ids.get(Signal, set()))
+    (DestructionProposal.objects.filter(signal_id__in=signal_ids - {plan.signal_id},
+                                        state=ProposalState.APPROVED)
+     .update(state=ProposalState.INVALID, invalidated_at=timezone.now(),
+             invalid_reason=_("Het signaal is met een dossier vernietigd.")))
+    if plan.case_id is not None:
+        DestructionProposal.objects.filter(case_id=plan.case_id).update(case=None)
+    DestructionProposal.objects.filter(signal_id__in=signal_ids).update(signal=None)
 
 
 def _strip_listed(plan: PurgePlan) -> int:

@@ -5,10 +5,14 @@
   and that no legal hold keeps: to the school's veiligheidscoördinator(s) and directeur(s).
   Occurrence: the day the term ended (a moved ``left_on`` or a changed term is a new
   occurrence; lifting a hold on the same term is not). Destroying the case resolves it.
+- ``retention_signal``: a loose signal (never in a case) whose term ended since the last of
+  its pupils left: to the same roles at the signal's school. Occurrence: the day the term
+  ended. Destroying the signal resolves it (and the purge removes its reminders).
 - ``retention_request``: an undecided request of a pupil a week before its one-month
   deadline (AVG art. 12(3)), to the same roles. Deciding resolves it.
 
-Each runs two queries (the board terms and the cases; the requests) whatever the count.
+Each runs two queries (the board terms and the cases or signals; the requests) whatever the
+count.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 CASE_SOURCE = "retention_case"
+SIGNAL_SOURCE = "retention_signal"
 REQUEST_SOURCE = "retention_request"
 REQUEST_NOTICE = datetime.timedelta(days=7)
 
@@ -58,6 +63,26 @@ def retention_case_due(now: datetime.datetime) -> Iterator:
                   roles=(Role.VC, Role.DIRECTEUR))
 
 
+def retention_signal_due(now: datetime.datetime) -> Iterator:
+    from reminders.sources import Due
+
+    from schools.roles import Role
+
+    from . import selectors
+    from .models import RecordType
+
+    today = timezone.localdate(now)
+    rows = list(selectors.due_loose_signals(today=today).order_by().values_list(
+        "pk", "school_id", "school__board_id", "last_left"))
+    if not rows:
+        return
+    terms = selectors.terms_for_boards({r[2] for r in rows})
+    url = _pattern("retention:signal_proposal")
+    for pk, school_id, board_id, last_left in rows:
+        moment = _start(selectors.years_after(last_left, terms[board_id][RecordType.LOOSE_SIGNAL]))
+        yield Due(pk, school_id, moment, moment, url.format(pk), roles=(Role.VC, Role.DIRECTEUR))
+
+
 def retention_request_due(now: datetime.datetime) -> Iterator:
     from reminders.sources import Due
 
@@ -89,6 +114,13 @@ def register_reminder_sources() -> bool:
         user_roles=roles, rule="R36",
         description=_("Als de bewaartermijn van een afgesloten dossier verloopt, aan de "
                       "veiligheidscoördinator en de directeur van de school.")))
+    register(Source(
+        name=SIGNAL_SOURCE, label=_("Bewaartermijn los signaal verlopen: vernietiging voorstellen"),
+        kind=Kind.RETENTION, object_type="signals.signal", due=retention_signal_due,
+        user_roles=roles, rule="R36",
+        description=_("Als de bewaartermijn van een signaal dat nooit in een dossier is "
+                      "opgenomen verloopt, aan de veiligheidscoördinator en de directeur van de "
+                      "school.")))
     register(Source(
         name=REQUEST_SOURCE, label=_("Verzoek tot vernietiging: termijn van een maand"),
         kind=Kind.REMINDER, object_type="retention.destructionrequest",

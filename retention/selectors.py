@@ -1,4 +1,5 @@
-"""Reads: who may handle destruction where, which cases are due, and the board's terms.
+"""Reads: who may handle destruction where, which cases and loose signals are due, and the
+board's terms.
 
 Access: the veiligheidscoördinator and the directeur of a school handle its destructions and
 requests (domain.md §7, R36). Someone who holds neither role anywhere gets 403; someone who
@@ -11,14 +12,16 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.apps import apps
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from cases.models import Case, Route, Status
+from cases.models import Case, CaseSignal, Route, Status
 from schools.access import active_roles
 from schools.models import Membership, Pupil
 from schools.roles import Role
+from signals.models import Signal, SignalPupil
 
 from .models import (DEFAULT_TERM_YEARS, DestructionProposal, DestructionRequest, LegalHold,
                      ProposalState, RecordType, RequestDecision, RetentionTerm, Rule)
@@ -93,21 +96,23 @@ def years_after(day: datetime.date, years: int) -> datetime.date:
     return years_before(day, -years)
 
 
-def _term_q(today: datetime.date) -> Q:
-    """Cases whose pupil left at least the board's term ago (one query for the terms).
+def _term_q(today: datetime.date, record_type: str = RecordType.CASE,
+            left_field: str = "pupil__left_on") -> Q:
+    """Rows whose ``left_field`` (a leaving date) lies at least the board's term for
+    ``record_type`` before ``today`` (one query for the terms).
 
     Compared per distinct term length, as the reminders compare step terms: portable date
     arithmetic, and the database can use ``left_on`` before joining the boards.
     """
-    custom = list(RetentionTerm.objects.filter(record_type=RecordType.CASE)
+    custom = list(RetentionTerm.objects.filter(record_type=record_type)
                   .values_list("board_id", "years"))
     by_years: dict[int, set[int]] = {}
     for board_id, years in custom:
         by_years.setdefault(years, set()).add(board_id)
-    q = Q(pupil__left_on__lte=years_before(today, DEFAULT_TERM_YEARS[RecordType.CASE])) & ~Q(
+    q = Q(**{f"{left_field}__lte": years_before(today, DEFAULT_TERM_YEARS[record_type])}) & ~Q(
         school__board_id__in=[b for b, _y in custom])
     for years, boards in by_years.items():
-        q |= Q(school__board_id__in=boards, pupil__left_on__lte=years_before(today, years))
+        q |= Q(school__board_id__in=boards, **{f"{left_field}__lte": years_before(today, years)})
     return q
 
 
@@ -171,6 +176,78 @@ def due_reason(case: Case, today: datetime.date | None = None) -> Due | None:
 
 
 def open_proposals(school_ids) -> QuerySet[DestructionProposal]:
+    """Waiting approvals of cases and of loose signals."""
     return (DestructionProposal.objects.filter(school_id__in=school_ids,
                                                state=ProposalState.APPROVED)
             .select_related("case__pupil", "approved_by", "school"))
+
+
+# --- loose signals ----------------------------------------------------------------------------
+
+
+def loose_signals() -> QuerySet[Signal]:
+    """Signals that never became part of any case and are not the board's.
+
+    Excluded: a signal linked to a case now or ever (``cases.CaseSignal`` or its history: it
+    goes with that case, see ``purge._case_signals``), a staff-route signal
+    (``staff_suspect``, or used by a staff-route concern: the board's route, as staff-route
+    cases are not destroyed here either), and a signal cited in a Veilig Thuis report.
+    """
+    qs = (Signal.objects.filter(staff_suspect=False)
+          .exclude(Exists(CaseSignal.objects.filter(signal_id=OuterRef("pk"))))
+          .exclude(Exists(CaseSignal.history.filter(signal_id=OuterRef("pk")))))
+    for app, name in (("specialroutes", "StaffConcern"),
+                      ("afwegingskader", "VeiligThuisReportSignal")):
+        if apps.is_installed(app):
+            model = apps.get_model(app, name)
+            qs = (qs.exclude(Exists(model.objects.filter(signal_id=OuterRef("pk"))))
+                  .exclude(Exists(model.history.filter(signal_id=OuterRef("pk")))))
+    return qs
+
+
+def due_loose_signals(*, school_ids=None, today: datetime.date | None = None) -> QuerySet[Signal]:
+    """Loose signals whose term has ended: every pupil linked to the signal has left the
+    school (``Pupil.left_on``) and the board's term for loose signals has passed since the
+    *last* of them left. Annotated ``last_left`` (date).
+
+    A signal without any pupil link (none left to anchor the term on) is never due: it is
+    kept, and not proposed. The app cannot create one (a signal is recorded with at least one
+    pupil; only a case's destruction removes a link, from a signal that was in a case).
+    """
+    today = today or timezone.localdate()
+    links = SignalPupil.objects.filter(signal_id=OuterRef("pk"))
+    last_left = Subquery(links.order_by("-pupil__left_on").values("pupil__left_on")[:1])
+    qs = (loose_signals()
+          .filter(Exists(links))
+          .exclude(Exists(links.filter(pupil__left_on__isnull=True)))
+          .annotate(last_left=last_left)
+          .filter(_term_q(today, RecordType.LOOSE_SIGNAL, "last_left")))
+    if school_ids is not None:
+        qs = qs.filter(school_id__in=school_ids)
+    return qs
+
+
+def signal_due_reason(signal: Signal, today: datetime.date | None = None) -> Due | None:
+    """Why the loose ``signal`` may be destroyed now, or None. Checked again under the row
+    lock; the same query as the list (``due_loose_signals``), so the two cannot disagree."""
+    from django.utils.translation import gettext as _
+
+    today = today or timezone.localdate()
+    last_left = (due_loose_signals(today=today).filter(pk=signal.pk)
+                 .values_list("last_left", flat=True).first())
+    if last_left is None:
+        return None
+    board_id = signal.school.board_id
+    years = terms_for_boards([board_id])[board_id][RecordType.LOOSE_SIGNAL]
+    return Due(Rule.TERM, _("Bewaartermijn van het schoolbestuur verlopen: %(years)s jaar nadat "
+                            "de laatste leerling van het signaal is uitgeschreven; het signaal "
+                            "is nooit in een dossier opgenomen (R36).") % {"years": years},
+               None, years_after(last_left, years))
+
+
+def signal_for_lead(user, signal_pk: int) -> Signal:
+    """A loose signal of one of the user's lead schools; 404 for any other signal (also a
+    signal in a case: it goes with its case), 403 without a lead role anywhere."""
+    ids = require_lead(user)
+    return get_object_or_404(loose_signals().select_related("school"), pk=signal_pk,
+                             school_id__in=ids)

@@ -1,4 +1,5 @@
-"""Writes: terms, legal holds, the two-person destruction, and pupils' requests.
+"""Writes: terms, legal holds, the two-person destruction (of a case or of a loose signal),
+and pupils' requests.
 
 The destruction is a small state machine on ``DestructionProposal``:
 
@@ -12,6 +13,12 @@ the open proposal. The form says which step the user meant (``stage``) and, for 
 confirmation, which proposal: a double submit or a race finds the state moved on and is
 refused, so nothing is destroyed twice and no approval is skipped. A second "approve" while a
 first is waiting is refused too (the partial unique constraint backs this up).
+
+A loose signal (``signal_destruction_approve``) goes through the same machine with the signal
+row locked instead of the case: the same roles, the same two people, the same lapse; the
+confirmation checks the due rule again (``selectors.signal_due_reason``) and the purge
+(``purge.plan_signal_purge``) refuses a signal that anything else holds. Not for loose
+signals: legal holds and pupils' requests (both concern case files only).
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from cases.models import Case
 from schools.access import roles_at
+from signals.models import Signal, SignalPupil
 
 from . import purge, selectors
 from .models import (ApproverRole, DestructionProposal, DestructionRequest, LegalHold,
@@ -115,12 +123,27 @@ def destruction_approve(*, case_id: int, actor, stage: str,
     (``stage="bevestigen"`` with the proposal the user saw). Raises ``RetentionError``."""
     try:
         with transaction.atomic():
-            return _approve_locked(case_id=case_id, actor=actor, stage=stage,
-                                   proposal_id=proposal_id)
+            result = _approve_locked(case_id=case_id, actor=actor, stage=stage,
+                                     proposal_id=proposal_id)
     except IntegrityError:
         # A concurrent first approval won the race for the partial unique index.
         raise RetentionError(_("Iemand anders heeft dit dossier zojuist goedgekeurd. Bekijk "
                                "de pagina opnieuw.")) from None
+    return _committed(result)
+
+
+class _Refused:
+    """A refusal whose side effect (a waiting approval lapsed) must be committed: returned
+    from inside the transaction, raised as ``RetentionError`` after it."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+
+def _committed(result):
+    if isinstance(result, _Refused):
+        raise RetentionError(result.message)
+    return result
 
 
 def _approve_locked(*, case_id, actor, stage, proposal_id):
@@ -137,12 +160,14 @@ def _approve_locked(*, case_id, actor, stage, proposal_id):
     due = selectors.due_reason(case)
     now = timezone.now()
     if due is None:
+        refused = _("Dit dossier komt nu niet voor vernietiging in aanmerking.")
         if proposal is not None:
             proposal.state, proposal.invalidated_at = ProposalState.INVALID, now
             proposal.invalid_reason = _("Het dossier komt niet meer voor vernietiging in "
                                         "aanmerking.")
             proposal.save(update_fields=["state", "invalidated_at", "invalid_reason"])
-        raise RetentionError(_("Dit dossier komt nu niet voor vernietiging in aanmerking."))
+            return _Refused(refused)  # the lapse is committed, then refused
+        raise RetentionError(refused)
 
     if stage == STAGE_APPROVE:
         if proposal is not None:
@@ -153,31 +178,42 @@ def _approve_locked(*, case_id, actor, stage, proposal_id):
 
     if stage != STAGE_CONFIRM:
         raise RetentionError(_("Onbekende stap."))
-    if proposal is None or proposal.pk != proposal_id:
-        raise RetentionError(_("De goedkeuring is intussen gewijzigd of vervallen. Bekijk de "
-                               "pagina opnieuw."))
-    if proposal.approved_by_id == actor.pk:
-        raise RetentionError(_("U heeft dit dossier zelf goedgekeurd. Een ander moet bevestigen: "
-                               "de veiligheidscoördinator en de directeur samen."))
-    other = ({ApproverRole.VC, ApproverRole.DIRECTEUR} - {proposal.approved_role}).pop()
-    if other not in roles_at(actor, case.school_id):
-        raise RetentionError(_("Bevestigen doet de %(role)s van de school.")
-                             % {"role": ApproverRole(other).label})
-    if not selectors.holds_role_now(proposal.approved_by_id, case.school_id,
-                                    proposal.approved_role):
-        proposal.state, proposal.invalidated_at = ProposalState.INVALID, now
-        proposal.invalid_reason = _("Wie goedkeurde, heeft die rol niet meer.")
-        proposal.save(update_fields=["state", "invalidated_at", "invalid_reason"])
+    other, lapsed = _check_confirmation(proposal=proposal, proposal_id=proposal_id, actor=actor,
+                                        school_id=case.school_id, now=now)
+    if lapsed:
         # Returned, not raised: the lapse must be committed. The view tells the user.
         return proposal
     return _destroy(case=case, proposal=proposal, actor=actor, role=other, now=now)
 
 
+def _check_confirmation(*, proposal, proposal_id, actor, school_id, now) -> tuple[str, bool]:
+    """The confirmation's checks, the same for a case and a loose signal: the proposal the
+    user saw, another person, the other lead role, and the first approver still holding
+    theirs. Returns (the confirming role, whether the proposal lapsed: saved, not raised)."""
+    if proposal is None or proposal.pk != proposal_id:
+        raise RetentionError(_("De goedkeuring is intussen gewijzigd of vervallen. Bekijk de "
+                               "pagina opnieuw."))
+    if proposal.approved_by_id == actor.pk:
+        raise RetentionError(_("U heeft dit zelf goedgekeurd. Een ander moet bevestigen: "
+                               "de veiligheidscoördinator en de directeur samen."))
+    other = ({ApproverRole.VC, ApproverRole.DIRECTEUR} - {proposal.approved_role}).pop()
+    if other not in roles_at(actor, school_id):
+        raise RetentionError(_("Bevestigen doet de %(role)s van de school.")
+                             % {"role": ApproverRole(other).label})
+    if not selectors.holds_role_now(proposal.approved_by_id, school_id, proposal.approved_role):
+        proposal.state, proposal.invalidated_at = ProposalState.INVALID, now
+        proposal.invalid_reason = _("Wie goedkeurde, heeft die rol niet meer.")
+        proposal.save(update_fields=["state", "invalidated_at", "invalid_reason"])
+        return other, True
+    return other, False
+
+
 def _destroy(*, case: Case, proposal: DestructionProposal, actor, role: str, now):
     plan = purge.plan_case_purge(case)
     counts = purge.execute(plan)
+    ref = pupil_reference(case.pupil_id)
     tombstone = Tombstone.objects.create(
-        record_type=RecordType.CASE, pupil_ref=pupil_reference(case.pupil_id),
+        record_type=RecordType.CASE, pupil_ref=ref, pupil_refs=[ref],
         school_id=case.school_id, destroyed_at=now, approved_by_id=proposal.approved_by_id,
         approved_role=proposal.approved_role, confirmed_by=actor, confirmed_role=role,
         rule=proposal.rule, rule_text=proposal.rule_text, removed=counts["removed"],
@@ -187,6 +223,89 @@ def _destroy(*, case: Case, proposal: DestructionProposal, actor, role: str, now
     proposal.state, proposal.confirmed_by, proposal.confirmed_role = ProposalState.DONE, actor, role
     proposal.confirmed_at, proposal.tombstone = now, tombstone
     proposal.save(update_fields=["case", "state", "confirmed_by", "confirmed_role",
+                                 "confirmed_at", "tombstone"])
+    return proposal
+
+
+# --- the two-person destruction of a loose signal --------------------------------------------
+
+
+def signal_destruction_approve(*, signal_id: int, actor, stage: str,
+                               proposal_id: int | None = None) -> DestructionProposal:
+    """As ``destruction_approve``, for a loose signal. Raises ``RetentionError``."""
+    try:
+        with transaction.atomic():
+            result = _approve_signal_locked(signal_id=signal_id, actor=actor, stage=stage,
+                                            proposal_id=proposal_id)
+    except IntegrityError:
+        raise RetentionError(_("Iemand anders heeft dit signaal zojuist goedgekeurd. Bekijk "
+                               "de pagina opnieuw.")) from None
+    return _committed(result)
+
+
+def _approve_signal_locked(*, signal_id, actor, stage, proposal_id):
+    signal = (Signal.objects.select_for_update().select_related("school")
+              .filter(pk=signal_id).first())
+    if signal is None:
+        raise RetentionError(_("Dit signaal bestaat niet meer; het is mogelijk al vernietigd."))
+    role = _lead_role(actor, signal.school_id)
+    if role is None:
+        raise RetentionError(_("Alleen de veiligheidscoördinator en de directeur van de school "
+                               "keuren een vernietiging goed."))
+    proposal = (DestructionProposal.objects.select_for_update()
+                .filter(signal_id=signal.pk, state=ProposalState.APPROVED).first())
+    due = selectors.signal_due_reason(signal)
+    now = timezone.now()
+    if due is None:
+        refused = _("Dit signaal komt nu niet voor vernietiging in aanmerking.")
+        if proposal is not None:
+            proposal.state, proposal.invalidated_at = ProposalState.INVALID, now
+            proposal.invalid_reason = _("Het signaal komt niet meer voor vernietiging in "
+                                        "aanmerking.")
+            proposal.save(update_fields=["state", "invalidated_at", "invalid_reason"])
+            return _Refused(refused)  # the lapse is committed, then refused
+        raise RetentionError(refused)
+
+    if stage == STAGE_APPROVE:
+        if proposal is not None:
+            raise RetentionError(_("Dit signaal is al goedgekeurd en wacht op bevestiging."))
+        return DestructionProposal.objects.create(
+            record_type=RecordType.LOOSE_SIGNAL, signal=signal, school=signal.school,
+            rule=due.rule, rule_text=due.rule_text, approved_by=actor, approved_role=role,
+            approved_at=now)
+
+    if stage != STAGE_CONFIRM:
+        raise RetentionError(_("Onbekende stap."))
+    other, lapsed = _check_confirmation(proposal=proposal, proposal_id=proposal_id, actor=actor,
+                                        school_id=signal.school_id, now=now)
+    if lapsed:
+        return proposal
+    return _destroy_signal(signal=signal, proposal=proposal, actor=actor, role=other, now=now)
+
+
+def _destroy_signal(*, signal: Signal, proposal: DestructionProposal, actor, role: str, now):
+    pupil_ids = list(SignalPupil.objects.filter(signal_id=signal.pk)
+                     .values_list("pupil_id", flat=True))
+    try:
+        plan = purge.plan_signal_purge(signal)
+    except purge.PurgeRefused:
+        # Something else holds the signal after all (the due rule should have said so):
+        # nothing is deleted, and the approval stays for the people to look at again.
+        raise RetentionError(_("Dit signaal hoort (ook) bij een dossier of een andere route en "
+                               "wordt daarom niet als los signaal vernietigd.")) from None
+    counts = purge.execute(plan)
+    refs = sorted(pupil_reference(pk) for pk in pupil_ids)
+    tombstone = Tombstone.objects.create(
+        record_type=RecordType.LOOSE_SIGNAL, pupil_ref=refs[0], pupil_refs=refs,
+        school_id=signal.school_id, destroyed_at=now, approved_by_id=proposal.approved_by_id,
+        approved_role=proposal.approved_role, confirmed_by=actor, confirmed_role=role,
+        rule=proposal.rule, rule_text=proposal.rule_text, removed=counts["removed"],
+        history_rows=counts["history_rows"], files_removed=counts["files"],
+        access_log_removed=counts["access_log"])
+    proposal.signal = None  # already NULL in the database (purge.execute)
+    proposal.state, proposal.confirmed_by, proposal.confirmed_role = ProposalState.DONE, actor, role
+    proposal.confirmed_at, proposal.tombstone = now, tombstone
+    proposal.save(update_fields=["signal", "state", "confirmed_by", "confirmed_role",
                                  "confirmed_at", "tombstone"])
     return proposal
 

@@ -6,7 +6,10 @@
   directeur of the school (``selectors.require_lead``): 403 for anyone holding neither role,
   404 for this school's objects when holding it elsewhere.
 
-Reading the approval page is a read of case data: it is logged (``cases.AccessLog``).
+- Loose signals (never in a case): the same leads, on the same list and with the same
+  two-person flow (``signal_proposal``); any signal that is not loose is 404 there.
+
+Reading an approval page is a read of case or signal data: it is logged (``cases.AccessLog``).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +28,7 @@ from cases.services import log_access
 from core.forms import post_data
 from schools.access import board_ids_with_perm
 from schools.models import Board, Pupil, School
+from signals.models import SignalPupil
 
 from . import forms, selectors, services
 from .models import (ApproverRole, DestructionProposal, DestructionRequest, LegalHold, ProposalState,
@@ -92,7 +97,13 @@ def proposals(request):
     schools = list(School.objects.filter(pk__in=school_ids).order_by("name"))
     due = list(selectors.due_cases(school_ids=school_ids)
                .select_related("pupil").order_by("closed_at", "pk")[:LIST_LIMIT])
-    waiting = {p.case_id: p for p in selectors.open_proposals(school_ids)}
+    due_signals = list(selectors.due_loose_signals(school_ids=school_ids)
+                       .prefetch_related(Prefetch("pupil_links", queryset=SignalPupil.objects
+                                                  .select_related("pupil").order_by("pk")))
+                       .order_by("last_left", "pk")[:LIST_LIMIT])
+    open_proposals = list(selectors.open_proposals(school_ids))
+    waiting = {p.case_id: p for p in open_proposals if p.case_id is not None}
+    waiting_signals = {p.signal_id: p for p in open_proposals if p.signal_id is not None}
     holds = list(LegalHold.objects.filter(case__school_id__in=school_ids, lifted_at__isnull=True)
                  .select_related("case__pupil", "placed_by").order_by("-placed_at")[:LIST_LIMIT])
     log = list(Tombstone.objects.filter(school_id__in=school_ids)
@@ -105,12 +116,14 @@ def proposals(request):
             "school": school,
             "due": [{"case": c, "proposal": waiting.get(c.pk)} for c in due
                     if c.school_id == school.pk],
+            "due_signals": [{"signal": s, "proposal": waiting_signals.get(s.pk)}
+                            for s in due_signals if s.school_id == school.pk],
             "holds": [h for h in holds if h.case.school_id == school.pk],
             "log": [t for t in log if t.school_id == school.pk],
         })
     return render(request, "retention/proposals.html", {
         "per_school": per_school, "open_requests": open_requests,
-        "truncated": len(due) == LIST_LIMIT})
+        "truncated": len(due) == LIST_LIMIT or len(due_signals) == LIST_LIMIT})
 
 
 @login_required
@@ -134,14 +147,7 @@ def proposal(request, case_pk: int):
             messages.success(request, _("Het dossier is vernietigd. In het vernietigingslog "
                                         "staat wie, wanneer en op welke grond."))
             return redirect("retention:proposals")
-        if result.state == ProposalState.INVALID:
-            messages.error(request, _("De goedkeuring is vervallen: %(reason)s Keur opnieuw "
-                                      "goed.") % {"reason": result.invalid_reason})
-        else:
-            messages.success(request, _("Goedgekeurd. De vernietiging wacht nu op bevestiging "
-                                        "door de %(role)s.") % {
-                "role": _("directeur") if result.approved_role == "vc"
-                else _("veiligheidscoördinator")})
+        _approval_message(request, result)
         return redirect("retention:proposal", case.pk)
     due = selectors.due_reason(case)
     is_first = waiting is not None and waiting.approved_by_id == request.user.pk
@@ -155,6 +161,58 @@ def proposal(request, case_pk: int):
         "lapsed": DestructionProposal.objects.filter(case=case, state=ProposalState.INVALID)
         .select_related("approved_by")[:10],
         "today": timezone.localdate()})
+
+
+def _approval_message(request, result) -> None:
+    if result.state == ProposalState.INVALID:
+        messages.error(request, _("De goedkeuring is vervallen: %(reason)s Keur opnieuw "
+                                  "goed.") % {"reason": result.invalid_reason})
+    else:
+        messages.success(request, _("Goedgekeurd. De vernietiging wacht nu op bevestiging "
+                                    "door de %(role)s.") % {
+            "role": _("directeur") if result.approved_role == "vc"
+            else _("veiligheidscoördinator")})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def signal_proposal(request, signal_pk: int):
+    """The approval page of one loose signal: approve, or confirm someone else's approval.
+
+    It shows what the decision needs (dates, pupils and their leaving dates, the rule), not
+    the signal's text or kind of concern (data minimisation: the rule is about dates; the
+    leads may read the signal itself on its own, logged, page)."""
+    signal = selectors.signal_for_lead(request.user, signal_pk)
+    log_access(user=request.user, obj=signal)
+    waiting = (DestructionProposal.objects.filter(signal=signal, state=ProposalState.APPROVED)
+               .select_related("approved_by").first())
+    form = forms.SignalApprovalForm(post_data(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.signal_destruction_approve(
+                signal_id=signal.pk, actor=request.user, stage=form.cleaned_data["stage"],
+                proposal_id=form.cleaned_data.get("proposal"))
+        except services.RetentionError as refused:
+            messages.error(request, str(refused))
+            return redirect("retention:signal_proposal", signal.pk)
+        if result.state == ProposalState.DONE:
+            messages.success(request, _("Het signaal is vernietigd. In het vernietigingslog "
+                                        "staat wie, wanneer en op welke grond."))
+            return redirect("retention:proposals")
+        _approval_message(request, result)
+        return redirect("retention:signal_proposal", signal.pk)
+    due = selectors.signal_due_reason(signal)
+    is_first = waiting is not None and waiting.approved_by_id == request.user.pk
+    other_role = ""
+    if waiting is not None:
+        other_role = (ApproverRole.DIRECTEUR if waiting.approved_role == ApproverRole.VC
+                      else ApproverRole.VC).label
+    links = list(signal.pupil_links.select_related("pupil").order_by("pk"))
+    return render(request, "retention/signal_proposal.html", {
+        "signal": signal, "links": links, "due": due, "waiting": waiting, "form": form,
+        "is_first": is_first, "other_role": other_role,
+        "lapsed": DestructionProposal.objects.filter(signal=signal, state=ProposalState.INVALID)
+        .select_related("approved_by")[:10]})
 
 
 @login_required

@@ -174,3 +174,17 @@ def test_the_board_sets_its_own_term(school, vc, beheerder, other_school):
     assert three.pk in set(selectors.due_cases().values_list("pk", flat=True))
     assert not services.term_save(board=school.board, record_type="dossier", years=3,
                                   actor=beheerder)
+
+
+def test_an_approval_of_a_case_no_longer_due_lapses_and_stays_lapsed(case_due, vc, director):
+    """The pupil came back before the confirmation: refused, and the lapse is committed (not
+    rolled back with the refusal), so a later approval starts again from two people."""
+    from schools.models import Pupil
+
+    first = approve(case_due, vc)
+    Pupil.objects.filter(pk=case_due.pupil_id).update(left_on=None)
+    with pytest.raises(services.RetentionError, match="niet voor vernietiging"):
+        confirm(case_due, director, first)
+    first.refresh_from_db()
+    assert first.state == ProposalState.INVALID and first.invalidated_at is not None
+    assert Case.objects.filter(pk=case_due.pk).exists()

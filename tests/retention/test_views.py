@@ -119,9 +119,9 @@ def test_the_beheerder_sets_the_board_term(verified_client, school, beheerder, v
     assert 'value="veertig"' in bad.content.decode()
     too_long = client.post(url, {"dossier": "99"})
     assert "Hoogstens 20 jaar" in too_long.content.decode()
-    assert client.post(url, {"dossier": "5"}).status_code == 302
+    assert client.post(url, {"dossier": "5", "los_signaal": "2"}).status_code == 302
     assert RetentionTerm.objects.get(board=school.board).years == 5
-    assert client.post(url, {"dossier": "7"}).status_code == 302
+    assert client.post(url, {"dossier": "7", "los_signaal": "2"}).status_code == 302
     # Every change is in the term's history: who set which term.
     history = RetentionTerm.history.filter(board=school.board).order_by("history_date")
     assert [(h.years, h.history_user_id, h.history_type) for h in history] == [

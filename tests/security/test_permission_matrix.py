@@ -330,6 +330,7 @@ _register({
     "retention:proposals": ("get", None, only(200, RETENTION_LEADS, otherwise=403)),
     "retention:proposal": ("get", case_arg, RETENTION_OBJECT),
     "retention:hold_add": ("get", case_arg, RETENTION_OBJECT),
+    "retention:signal_proposal": ("get", obj("loose_signal"), RETENTION_OBJECT),
     "retention:hold_lift": ("get", obj("legal_hold"), RETENTION_OBJECT),
     "retention:requests": ("get", None, only(200, RETENTION_LEADS, otherwise=403)),
     "retention:request_new": ("get", obj("pupil"), RETENTION_OBJECT),

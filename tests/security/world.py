@@ -225,11 +225,17 @@ def _exports(w: World, case, today) -> None:
 
 
 def _retention(w: World, case, today) -> None:
-    """An active legal hold on the case and an undecided request of the pupil to destroy
-    their file (written straight: the pupil of the world is younger than 16)."""
+    """An active legal hold on the case, an undecided request of the pupil to destroy
+    their file (written straight: the pupil of the world is younger than 16), and a loose
+    signal (never in a case) about another pupil of the school."""
     from retention.models import DestructionRequest, LegalHold
 
     u, o = w.users, w.obj
+    loose = Signal.objects.create(school=o["school"], recorded_by=u["recorder"],
+                                  observed_on=datetime.date(2026, 11, 3), category="anders")
+    SignalPupil.objects.create(signal=loose, pupil=PupilFactory(school=o["school"]))
+    SignalVersion.objects.create(signal=loose, number=1, facts="los", author=u["recorder"])
+    o["loose_signal"] = loose
     o["legal_hold"] = LegalHold.objects.create(case=case, reason="klacht", placed_by=u["vc"])
     o["destruction_request"] = DestructionRequest.objects.create(
         school=o["school"], pupil=o["pupil"], received_on=today, channel="mondeling",
