@@ -184,6 +184,7 @@ def _seen_field():
 
 class SchoolSettingsForm(HiddenFieldErrorsMixin, forms.Form):
     """The per-school switches (R12, R32, R45) and an optional reason for the history.
+    Each help text is in paragraphs (blank lines): what "on" does, what "off" does.
 
     The reason is optional, as on the other beheer forms (none asks for one): without it the
     history row says what was switched (``services._settings_summary``)."""
@@ -194,10 +195,10 @@ class SchoolSettingsForm(HiddenFieldErrorsMixin, forms.Form):
                     "dát de leerling in de Verwijsindex risicojongeren is geregistreerd, met "
                     "herbeoordeling, intrekking en een match met de afgesproken regievoerder; het "
                     "dashboard toont herbeoordelingen die eraan komen. De registratie zelf doet "
-                    "u in de Verwijsindex: Meldcode is er niet mee gekoppeld. Uit: de knop en het "
-                    "overzicht verdwijnen. Al vastgelegde registraties blijven in het dossier "
-                    "staan (ze worden niet verwijderd), maar openen, wijzigen en intrekken kan "
-                    "pas weer als deze instelling aan staat."))
+                    "u in de Verwijsindex: Meldcode is er niet mee gekoppeld.\n\n"
+                    "Uit: de knop en het overzicht verdwijnen. Al vastgelegde registraties "
+                    "blijven in het dossier staan (ze worden niet verwijderd), maar openen, "
+                    "wijzigen en intrekken kan pas weer als deze instelling aan staat."))
     work_notes_enabled = forms.BooleanField(
         label=_("Persoonlijke werkaantekeningen toestaan"), required=False,
         help_text=_("Aan: elke medewerker die een dossier mag inzien, kan er eigen, tijdelijke "
@@ -205,7 +206,8 @@ class SchoolSettingsForm(HiddenFieldErrorsMixin, forms.Form):
                     "beheerder niet. Ze vallen alleen buiten het dossier (en buiten het "
                     "inzagerecht van ouders) zolang ze tijdelijk en niet gedeeld zijn: ze "
                     "verdwijnen drie maanden na de laatste wijziging, of twee weken nadat het "
-                    "dossier is afgesloten; gedeeld worden ze een aantekening in het dossier. "
+                    "dossier is afgesloten; gedeeld worden ze een aantekening in het dossier."
+                    "\n\n"
                     "Uit: niemand kan nog werkaantekeningen maken, openen of delen. Bestaande "
                     "werkaantekeningen worden niet meteen verwijderd: ze blijven verborgen en "
                     "verdwijnen op hun gewone vervaldatum. Zet u ze vóór die datum weer aan, dan "
@@ -214,14 +216,16 @@ class SchoolSettingsForm(HiddenFieldErrorsMixin, forms.Form):
     doubt_means_report = forms.BooleanField(
         label=_("Twijfel bij vraag 2 van het afwegingskader betekent melden"), required=False,
         help_text=_("Bij vraag 2 (is er sprake van acute en/of structurele onveiligheid?) kan "
-                    "ook ‘twijfel’ worden gekozen. Aan (standaard, de onderwijsvariant van het "
-                    "afwegingskader): twijfel telt als ‘ja’, het advies is melden bij Veilig "
-                    "Thuis en vragen 3 tot en met 5 worden samen met Veilig Thuis beantwoord. "
+                    "ook ‘twijfel’ worden gekozen.\n\n"
+                    "Aan (standaard, de onderwijsvariant van het afwegingskader): twijfel telt "
+                    "als ‘ja’, het advies is melden bij Veilig Thuis en vragen 3 tot en met 5 "
+                    "worden samen met Veilig Thuis beantwoord.\n\n"
                     "Uit: twijfel telt als ‘nee’, de school beantwoordt vragen 3 tot en met 5 "
                     "zelf en het afwegingskader vraagt bij twijfel altijd Veilig Thuis te "
-                    "raadplegen. Geldt voor elk afwegingskader dat vanaf nu wordt ingevuld of "
-                    "gewijzigd; een opgeslagen afwegingskader houdt de instelling waarmee het "
-                    "advies is bepaald."))
+                    "raadplegen.\n\n"
+                    "Geldt voor elk afwegingskader dat vanaf nu wordt ingevuld of gewijzigd; een "
+                    "opgeslagen afwegingskader houdt de instelling waarmee het advies is "
+                    "bepaald."))
     reason = forms.CharField(
         label=_("Toelichting bij de wijziging"), required=False, max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),

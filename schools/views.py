@@ -253,6 +253,7 @@ def school_settings(request, school_id):
     status = 409 if conflict else 200  # a refused form answers 200, as on every beheer page
     return render(request, "schools/school_settings.html", _context(
         request, scope, school=school, form=form, conflict=conflict,
+        switches=[form[name] for name in services.SCHOOL_SETTINGS],
         stored=[(form[name].label, getattr(shown, name)) for name in services.SCHOOL_SETTINGS],
         hidden_notes=hidden_notes), status=status)
 

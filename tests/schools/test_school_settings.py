@@ -267,8 +267,10 @@ def test_work_notes_switch_opens_and_closes_the_notes_pages(login, beheerder, ib
     notes_url = reverse("worknotes:list", args=[case.pk])
     assert login(ib).get(notes_url).status_code == 404
     login(beheerder).post(settings_url(school), form_data(school, work_notes_enabled=True))
-    assert login(ib).get(notes_url).status_code == 200
-    note = work_note_create(case=case, owner=ib, text="Eigen gedachte")
+    client = login(ib)
+    assert client.get(notes_url).status_code == 200
+    assert client.post(notes_url, {"text": "Eigen gedachte"}).status_code == 302
+    note = WorkNote.objects.get(case=case, owner=ib)
     edit_url = reverse("worknotes:edit", args=[case.pk, note.pk])
     assert login(ib).get(edit_url).status_code == 200
 
@@ -287,11 +289,11 @@ def test_work_notes_switch_opens_and_closes_the_notes_pages(login, beheerder, ib
 
 def test_switching_notes_off_says_how_many_stay_hidden_and_until_when(login, beheerder, ib,
                                                                        school, case):
-    school.work_notes_enabled = True
-    school.save()
+    case.school.work_notes_enabled = True
+    case.school.save()
     note = work_note_create(case=case, owner=ib, text="Niet voor de beheerder")
     response = login(beheerder).post(settings_url(school), form_data(
-        school, work_notes_enabled=False), follow=True)
+        fresh(school), work_notes_enabled=False), follow=True)
     html = response.content.decode()
     gone_by = timezone.localtime(note.updated_at + NOTE_LIFETIME)
     assert "De bestaande werkaantekening is verborgen" in html
@@ -303,12 +305,13 @@ def test_switching_notes_off_says_how_many_stay_hidden_and_until_when(login, beh
 
 
 def test_hidden_notes_still_expire_on_schedule(ib, beheerder, school, case):
-    school.work_notes_enabled = True
-    school.save()
+    case.school.work_notes_enabled = True
+    case.school.save()
     note = work_note_create(case=case, owner=ib, text="oud")
-    services.school_settings_update(
-        actor=beheerder, school=school, seen=services.school_settings_of(school),
-        values={**services.school_settings_of(school), "work_notes_enabled": False})
+    stored = services.school_settings_of(fresh(school))
+    services.school_settings_update(actor=beheerder, school=school, seen=stored,
+                                    values={**stored, "work_notes_enabled": False})
+    assert school_notes(school.pk).count == 1  # hidden, not deleted
     WorkNote.objects.filter(pk=note.pk).update(
         updated_at=timezone.now() - NOTE_LIFETIME - datetime.timedelta(days=1))
     assert expire_work_notes() == 1
