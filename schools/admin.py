@@ -1,8 +1,8 @@
 """Technical administration (superusers only, see ``core.admin_site``).
 
-Day-to-day management of people, roles, groups and pupils happens in the beheer screens
-(``schools.views``), which are scoped to the manager's board or school; this admin is for
-repairs. Models with history use ``SimpleHistoryAdmin`` so every change is traceable.
+Day-to-day management of people, roles, groups, pupils and the schools' settings happens in
+the beheer screens (``schools.views``), which are scoped to the manager's board or school;
+this admin is for repairs. Models with history use ``SimpleHistoryAdmin`` so every change is traceable.
 """
 
 from django.contrib import admin

@@ -171,6 +171,94 @@ class MembershipEndForm(forms.Form):
 
 
 # --------------------------------------------------------------------------------------------
+# School settings
+# --------------------------------------------------------------------------------------------
+
+def _seen_field():
+    """What a switch was when the form was rendered ("1"/"0"), to detect someone else's save
+    in between (``services.school_settings_update``). Required: a missing or altered value
+    is refused with the hidden-field message, never read as "off"."""
+    return forms.TypedChoiceField(choices=[("1", "1"), ("0", "0")], coerce=lambda v: v == "1",
+                                  widget=forms.HiddenInput)
+
+
+class SchoolSettingsForm(HiddenFieldErrorsMixin, forms.Form):
+    """The per-school switches (R12, R32, R45) and an optional reason for the history.
+    Each help text is in paragraphs (blank lines): what "on" does, what "off" does.
+
+    The reason is optional, as on the other beheer forms (none asks for one): without it the
+    history row says what was switched (``services._settings_summary``)."""
+
+    verwijsindex_enabled = forms.BooleanField(
+        label=_("Aangesloten op de Verwijsindex"), required=False,
+        help_text=_("Aan: bij elk dossier kunnen de IB'er en de veiligheidscoördinator vastleggen "
+                    "dát de leerling in de Verwijsindex risicojongeren is geregistreerd, met "
+                    "herbeoordeling, intrekking en een match met de afgesproken regievoerder; het "
+                    "dashboard toont herbeoordelingen die eraan komen. De registratie zelf doet "
+                    "u in de Verwijsindex: Meldcode is er niet mee gekoppeld.\n\n"
+                    "Uit: de knop en het overzicht verdwijnen. Al vastgelegde registraties "
+                    "blijven in het dossier staan (ze worden niet verwijderd), maar openen, "
+                    "wijzigen en intrekken kan pas weer als deze instelling aan staat."))
+    work_notes_enabled = forms.BooleanField(
+        label=_("Persoonlijke werkaantekeningen toestaan"), required=False,
+        help_text=_("Aan: elke medewerker die een dossier mag inzien, kan er eigen, tijdelijke "
+                    "werkaantekeningen bij maken die niemand anders ziet, ook de directeur en de "
+                    "beheerder niet. Ze vallen alleen buiten het dossier (en buiten het "
+                    "inzagerecht van ouders) zolang ze tijdelijk en niet gedeeld zijn: ze "
+                    "verdwijnen drie maanden na de laatste wijziging, of twee weken nadat het "
+                    "dossier is afgesloten; gedeeld worden ze een aantekening in het dossier."
+                    "\n\n"
+                    "Uit: niemand kan nog werkaantekeningen maken, openen of delen. Bestaande "
+                    "werkaantekeningen worden niet meteen verwijderd: ze blijven verborgen en "
+                    "verdwijnen op hun gewone vervaldatum. Zet u ze vóór die datum weer aan, dan "
+                    "ziet de eigenaar ze weer. Laat medewerkers wat in het dossier hoort eerst "
+                    "delen."))
+    doubt_means_report = forms.BooleanField(
+        label=_("Twijfel bij vraag 2 van het afwegingskader betekent melden"), required=False,
+        help_text=_("Bij vraag 2 (is er sprake van acute en/of structurele onveiligheid?) kan "
+                    "ook ‘twijfel’ worden gekozen.\n\n"
+                    "Aan (standaard, de onderwijsvariant van het afwegingskader): twijfel telt "
+                    "als ‘ja’, het advies is melden bij Veilig Thuis en vragen 3 tot en met 5 "
+                    "worden samen met Veilig Thuis beantwoord.\n\n"
+                    "Uit: twijfel telt als ‘nee’, de school beantwoordt vragen 3 tot en met 5 "
+                    "zelf en het afwegingskader vraagt bij twijfel altijd Veilig Thuis te "
+                    "raadplegen.\n\n"
+                    "Geldt voor elk afwegingskader dat vanaf nu wordt ingevuld of gewijzigd; een "
+                    "opgeslagen afwegingskader houdt de instelling waarmee het advies is "
+                    "bepaald."))
+    reason = forms.CharField(
+        label=_("Toelichting bij de wijziging"), required=False, max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Niet verplicht. Komt in de wijzigingshistorie van de school, met uw naam en "
+                    "het tijdstip. Zet hier geen gegevens over leerlingen of dossiers."),
+        error_messages={"max_length": _("Hoogstens %(limit_value)d tekens (nu %(show_value)d).")})
+    seen_verwijsindex_enabled = _seen_field()
+    seen_work_notes_enabled = _seen_field()
+    seen_doubt_means_report = _seen_field()
+
+    def __init__(self, *args, school: School, **kwargs):
+        current = services.school_settings_of(school)
+        kwargs.setdefault("initial", {
+            **current, **{f"seen_{name}": "1" if value else "0"
+                          for name, value in current.items()}})
+        super().__init__(*args, **kwargs)
+
+    def values(self) -> dict[str, bool]:
+        return {name: self.cleaned_data[name] for name in services.SCHOOL_SETTINGS}
+
+    def seen(self) -> dict[str, bool]:
+        return {name: self.cleaned_data[f"seen_{name}"] for name in services.SCHOOL_SETTINGS}
+
+    def rebase(self, current: School) -> None:
+        """After a conflict: keep what the user submitted, but base the next save on the
+        settings stored now."""
+        data = self.data.copy()
+        for name, value in services.school_settings_of(current).items():
+            data[f"seen_{name}"] = "1" if value else "0"
+        self.data = data
+
+
+# --------------------------------------------------------------------------------------------
 # Groups, pupils, parents
 # --------------------------------------------------------------------------------------------
 

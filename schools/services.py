@@ -34,6 +34,7 @@ from .roles import Role
 
 MANAGE_PEOPLE = "schools.manage_people"
 IMPORT_PUPILS = "schools.import_pupils"
+MANAGE_SETTINGS = "schools.manage_settings"
 
 User = get_user_model()
 
@@ -288,6 +289,68 @@ def membership_end(*, actor, membership: Membership, ends_on: datetime.date) -> 
         membership._history_user = actor
         membership.save(update_fields=["ends_on"])
     return membership
+
+
+# --------------------------------------------------------------------------------------------
+# School settings (R12, R32, R45)
+# --------------------------------------------------------------------------------------------
+
+# The per-school switches the beheerder sets on the settings page, in the page's order.
+SCHOOL_SETTINGS = ("verwijsindex_enabled", "work_notes_enabled", "doubt_means_report")
+
+
+class SettingsConflict(Exception):
+    """The school's settings changed after the form was loaded; nothing was written."""
+
+    def __init__(self, current: School):
+        super().__init__("school settings changed meanwhile")
+        self.current = current
+
+
+def school_settings_of(school: School) -> dict[str, bool]:
+    return {name: getattr(school, name) for name in SCHOOL_SETTINGS}
+
+
+def _settings_summary(values: dict[str, bool], changed: list[str]) -> str:
+    """"schoolinstellingen gewijzigd: aangesloten op de Verwijsindex: aan, ..." (history)."""
+    parts = [f"{School._meta.get_field(name).verbose_name}: "
+             f"{_('aan') if values[name] else _('uit')}" for name in changed]
+    return _("schoolinstellingen gewijzigd: %(changes)s") % {"changes": ", ".join(parts)}
+
+
+def school_settings_update(*, actor, school: School, values: dict[str, bool],
+                           seen: dict[str, bool], reason: str = "") -> list[str]:
+    """Set the school's switches to ``values``; returns the names that changed (empty: nothing
+    changed, nothing written).
+
+    ``seen`` holds the values the form was rendered with. When the stored settings differ from
+    them, someone else saved in between: ``SettingsConflict`` (with the stored school), nothing
+    written. The row is locked while comparing, so two saves cannot both pass the check.
+    One history row (``HistoricalSchool``) with ``actor`` and ``reason``, or a summary of the
+    change when no reason was given. The content tokens of the school change at commit
+    (``core.versions``, through the model's post_save), so cached pages follow at once.
+
+    Switching the private working notes off hides every existing note (their pages answer
+    404) but deletes none: they expire on their own schedule (``worknotes.selectors``) through
+    the hourly task, so switching back on in time gives them back to their owners.
+    The caller has looked ``school`` up within the actor's ``schools.manage_settings`` scope.
+    """
+    with transaction.atomic():
+        current = School.objects.select_for_update().get(pk=school.pk)
+        stored = school_settings_of(current)
+        if any(stored[name] != seen[name] for name in SCHOOL_SETTINGS):
+            raise SettingsConflict(current)
+        changed = [name for name in SCHOOL_SETTINGS if stored[name] != values[name]]
+        if not changed:
+            return []
+        for name in changed:
+            setattr(current, name, values[name])
+        current._history_user = actor
+        current._change_reason = reason.strip() or _settings_summary(values, changed)
+        current.save(update_fields=changed)
+    for name in changed:
+        setattr(school, name, values[name])
+    return changed
 
 
 # --------------------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ urlpatterns = [
     path("rollen/<int:pk>/beeindigen/", views.membership_end, name="membership_end"),
     # Schools and groups
     path("scholen/", views.school_list, name="school_list"),
+    path("scholen/<int:school_id>/instellingen/", views.school_settings,
+         name="school_settings"),
     path("scholen/<int:school_id>/groepen/", views.class_list, name="class_list"),
     path("scholen/<int:school_id>/groepen/nieuw/", views.class_create, name="class_create"),
     path("groepen/<int:pk>/wijzigen/", views.class_edit, name="class_edit"),

@@ -1,8 +1,9 @@
 """Beheer screens for the board's functional administrator (beheerder) and the directeur.
 
-Every view first finds the user's scope (``schools.manage_people`` or ``schools.import_pupils``):
-no scope at all means 403; any object outside the scope means 404, because lookups go
-through querysets limited to the managed schools. No case content is shown here.
+Every view first finds the user's scope (``schools.manage_people``, ``schools.import_pupils``
+or, for a school's settings, ``schools.manage_settings``): no scope at all means 403; any
+object outside the scope means 404, because lookups go through querysets limited to the
+managed schools. No case content is shown here.
 """
 
 from django.contrib import messages
@@ -14,14 +15,16 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.forms import post_data, post_files
 
 from . import forms, importer, services
 from .models import SchoolClass
-from .services import IMPORT_PUPILS, MANAGE_PEOPLE
+from .services import IMPORT_PUPILS, MANAGE_PEOPLE, MANAGE_SETTINGS
 
 PEOPLE_PER_PAGE = 100
 PUPILS_PER_PAGE = 50
@@ -185,12 +188,74 @@ def school_list(request):
     scope = _scope(request)
     today = timezone.localdate()
     current = Q(pupils__left_on__isnull=True) | Q(pupils__left_on__gt=today)
-    schools = services.managed_schools(scope).annotate(
-        pupil_count=Count("pupils", filter=current, distinct=True))
-    import_ids = set(services.managed_schools(services.manage_scope(
-        request.user, IMPORT_PUPILS)).values_list("pk", flat=True))
+    schools = list(services.managed_schools(scope).annotate(
+        pupil_count=Count("pupils", filter=current, distinct=True)))
     return render(request, "schools/school_list.html", _context(
-        request, scope, schools=schools, import_ids=import_ids))
+        request, scope, schools=schools,
+        import_ids=_listed_ids(request.user, IMPORT_PUPILS, schools),
+        settings_ids=_listed_ids(request.user, MANAGE_SETTINGS, schools)))
+
+
+def _listed_ids(user, perm: str, schools) -> set[int]:
+    """Ids of the listed ``schools`` where ``user`` holds ``perm`` (no query)."""
+    scope = services.manage_scope(user, perm)
+    return {s.pk for s in schools if s.pk in scope.school_ids or s.board_id in scope.board_ids}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def school_settings(request, school_id):
+    """The school's switches (R12, R32, R45), for whoever holds ``schools.manage_settings``
+    there: by default the board's beheerder, as for the reminder and retention terms; the
+    directeur, who manages the school's people, does not set them.
+
+    A save refused because someone else saved in between (``SettingsConflict``) comes back
+    with 409, the user's choices kept and the stored settings shown; the next save is based
+    on those. Switching the working notes off deletes no note (see the form's help text and
+    ``services.school_settings_update``): the page and the message say how many stay hidden
+    and until when at the latest.
+    """
+    from worknotes.selectors import school_notes
+
+    scope = _scope(request, MANAGE_SETTINGS)
+    school = get_object_or_404(services.managed_schools(scope), pk=school_id)
+    form = forms.SchoolSettingsForm(post_data(request), school=school)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.school_settings_update(
+                actor=request.user, school=school, values=form.values(), seen=form.seen(),
+                reason=form.cleaned_data["reason"])
+        except services.SettingsConflict as exc:
+            conflict = exc.current
+            form.rebase(conflict)
+        else:
+            if not changed:
+                messages.info(request, _("Er is niets gewijzigd."))
+            else:
+                messages.success(request, _("De instellingen van %(school)s zijn opgeslagen.")
+                                 % {"school": school.name})
+                if "work_notes_enabled" in changed and not school.work_notes_enabled:
+                    notes = school_notes(school.pk)
+                    if notes.count:
+                        messages.warning(request, ngettext(
+                            "Persoonlijke werkaantekeningen staan nu uit. De bestaande "
+                            "werkaantekening is verborgen en wordt uiterlijk op %(date)s "
+                            "automatisch verwijderd.",
+                            "Persoonlijke werkaantekeningen staan nu uit. De %(count)d "
+                            "bestaande werkaantekeningen zijn verborgen en worden uiterlijk op "
+                            "%(date)s automatisch verwijderd.", notes.count) % {
+                            "count": notes.count,
+                            "date": date_format(timezone.localtime(notes.gone_by), "j F Y")})
+            return redirect("schools:school_list")
+    shown = conflict or school
+    hidden_notes = None if shown.work_notes_enabled else school_notes(school.pk)
+    status = 409 if conflict else 200  # a refused form answers 200, as on every beheer page
+    return render(request, "schools/school_settings.html", _context(
+        request, scope, school=school, form=form, conflict=conflict,
+        switches=[form[name] for name in services.SCHOOL_SETTINGS],
+        stored=[(form[name].label, getattr(shown, name)) for name in services.SCHOOL_SETTINGS],
+        hidden_notes=hidden_notes), status=status)
 
 
 @login_required

@@ -264,6 +264,11 @@ _register({
     "schools:people": ("get", None, MANAGE_LIST),
     "schools:person_create": ("get", None, MANAGE_LIST),
     "schools:school_list": ("get", None, MANAGE_LIST),
+    # The school's switches (R12, R32, R45) need schools.manage_settings: the board's
+    # beheerder only, as for the reminder terms (the directeur too gets 403).
+    "schools:school_settings": ("get", obj("school"),
+                                only(200, ["beheerder"], otherwise=403,
+                                     beheerder_other_board=404)),
     "schools:person_detail": ("get", lambda w: [w.users["teacher"].pk], MANAGE_OBJECT),
     "schools:membership_add": ("get", lambda w: [w.users["teacher"].pk], MANAGE_OBJECT),
     "schools:membership_end": ("get", obj("teacher_membership"), MANAGE_OBJECT),
