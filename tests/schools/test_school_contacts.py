@@ -444,3 +444,28 @@ def test_other_board_school_is_untouched(other_school):
     make_contact(other_school, organisation="Elders")
     school = SchoolFactory()
     assert services.school_contacts([school.pk]) == []
+
+
+# --- demo data --------------------------------------------------------------------------------
+
+def test_demo_contacts_pass_the_rules():
+    """The demo contacts are written without the services: they must satisfy the same rules,
+    and only the real national numbers are real."""
+    from django.core.validators import validate_email
+
+    from core.demo import DEMO_CONTACTS
+
+    national = {"0800-2000", "0900-111 3 111"}
+    for rows in DEMO_CONTACTS.values():
+        kinds = {row[0] for row in rows}
+        assert {ContactKind.VEILIG_THUIS, ContactKind.WIJKTEAM, ContactKind.JGZ,
+                ContactKind.INSPECTIE} <= kinds
+        for kind, organisation, _name, phone, email, _note in rows:
+            values = {"kind": kind, "organisation": organisation, "phone": phone,
+                      "email": email}
+            assert services.contact_errors(values) == {}
+            assert services.normalise_phone(phone) == phone
+            assert phone in national or "555" in phone, phone
+            if email:
+                validate_email(email)
+                assert email.endswith(".invalid")
