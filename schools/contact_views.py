@@ -34,8 +34,8 @@ def contact_directory(request):
     if missing:
         names.update({s.pk: s for s in School.objects.filter(pk__in=missing)})
     schools = sorted((names[pk] for pk in school_ids), key=lambda s: (s.name, s.pk))
+    scope = services.manage_scope(request.user)  # no query: the roles are read already
     return render(request, "schools/contact_directory.html", {
         "groups": [(school, by_school.get(school.pk, [])) for school in schools],
-        "can_manage_ids": services.manage_scope(request.user).school_ids
-        | {s.pk for s in schools
-           if s.board_id in services.manage_scope(request.user).board_ids}})
+        "can_manage_ids": {s.pk for s in schools
+                           if s.pk in scope.school_ids or s.board_id in scope.board_ids}})
