@@ -388,8 +388,8 @@ def normalise_phone(value: str) -> str:
 
 
 def contact_errors(values: dict) -> dict[str, list[str]]:
-    """What is wrong with ``values`` for a contact, per field ("__all__" for the whole);
-    shared by the form and the services (which enforce it)."""
+    """What is wrong with ``values`` for a contact, per field. The services enforce it
+    whatever the caller checked (``SchoolContactForm`` shows the same rules at its fields)."""
     errors: dict[str, list[str]] = {}
     if values.get("kind") not in ContactKind.values:
         errors.setdefault("kind", []).append(_("Kies een soort contact."))
