@@ -47,6 +47,7 @@ from core.stepup import require_stepup
 from schools.access import school_ids_with_perm
 from schools.models import Membership, Pupil
 from schools.roles import Role
+from schools.services import school_contacts
 from signals.models import Signal, SignalPupil, SignalVersion
 
 from . import forms
@@ -534,6 +535,9 @@ def _detail_context(request, case: Case, perms: set[str], bound: dict | None) ->
         "forward_blockers": forward_blockers,
         "forms": action_forms,
         "open_panel": next(iter(bound or {}), ""),
+        # R47: the school's local contacts (one query; a change of a contact changes the
+        # school's directory token, part of the cached page's key).
+        "contacts": school_contacts([case.school_id]),
     }
 
 

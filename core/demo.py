@@ -37,8 +37,8 @@ from cases.workflow import TransitionRefused, close_case, move_case
 from core.dashboard import school_year_start
 from notifications.models import Kind, Notification
 from notifications.services import notify
-from schools.models import (Board, ExternalFunction, Family, Membership, Parent, Pupil,
-                            PupilParent, Relationship, School, SchoolClass)
+from schools.models import (Board, ContactKind, ExternalFunction, Family, Membership, Parent,
+                            Pupil, PupilParent, Relationship, School, SchoolClass, SchoolContact)
 from schools.roles import Role, sync_role_groups
 from signals.models import Category, PupilRole, Signal, SignalPupil, SignalVersion, Source
 
@@ -235,6 +235,69 @@ def ensure_staff(board, schools, classes, fake) -> Staff:
         for school in schools.values():
             role(u, Role.SOT, school, external_function=function)
     return staff
+
+
+# --- Local contacts (R47) ------------------------------------------------------------------------
+
+# (kind, organisation, name or function, phone, e-mail, note). Fictitious: the regional and
+# local numbers are in the 0xx-555 range and the addresses on .invalid, except the two real
+# national numbers (Veilig Thuis 0800-2000, vertrouwensinspecteurs 0900-111 3 111).
+DEMO_CONTACTS = {
+    "a": [
+        (ContactKind.VEILIG_THUIS, "Veilig Thuis regio De Vallei", "adviesteam onderwijs",
+         "0800-2000", "advies@veiligthuis-vallei.invalid",
+         "dag en nacht; vraag naar het adviesteam onderwijs"),
+        (ContactKind.WIJKTEAM, "Sociaal wijkteam Wilgenhoek", "vaste contactpersoon school",
+         "0318-555 101", "wijkteam-wilgenhoek@gemeente.invalid", "ma-vr 8.30-17.00 uur"),
+        (ContactKind.JGZ, "GGD Vallei, jeugdgezondheidszorg", "jeugdverpleegkundige I. Kok",
+         "0318-555 102", "jgz@ggd-vallei.invalid", "spreekuur op school: di-ochtend"),
+        (ContactKind.JGZ, "GGD Vallei, jeugdgezondheidszorg", "jeugdarts", "0318-555 103",
+         "", ""),
+        (ContactKind.SMW, "Schoolmaatschappelijk werk Vallei", "Y. Haddou", "06-555 00 104",
+         "smw@vallei.invalid", "ma, wo en do"),
+        (ContactKind.LEERPLICHT, "Gemeente, afdeling Leerplicht", "leerplichtambtenaar",
+         "0318-555 105", "leerplicht@gemeente.invalid", ""),
+        (ContactKind.POLITIE, "Politie, basisteam Vallei", "wijkagent Wilgenhoek",
+         "0900-555 0106", "", "geen spoed; bij acuut gevaar 112"),
+        (ContactKind.BESTUUR, BOARD_NAME, "bestuurder H. de Graaf", "0318-555 107",
+         "bestuur@devallei.invalid", "bij een vermoeden tegen een medewerker: direct bellen"),
+        (ContactKind.INSPECTIE, "Inspectie van het Onderwijs", "vertrouwensinspecteurs",
+         "0900-111 3 111", "", "tijdens kantooruren; meldplicht voor het bestuur"),
+    ],
+    "b": [
+        (ContactKind.VEILIG_THUIS, "Veilig Thuis regio De Vallei", "adviesteam onderwijs",
+         "0800-2000", "advies@veiligthuis-vallei.invalid", "dag en nacht"),
+        (ContactKind.WIJKTEAM, "Jeugd- en gezinsteam Kompas", "", "0318-555 201",
+         "jgt-kompas@gemeente.invalid", "ma-vr 9.00-17.00 uur"),
+        (ContactKind.JGZ, "GGD Vallei, jeugdgezondheidszorg", "jeugdverpleegkundige I. Kok",
+         "0318-555 102", "jgz@ggd-vallei.invalid", ""),
+        (ContactKind.SMW, "Schoolmaatschappelijk werk Vallei", "Y. Haddou", "06-555 00 104",
+         "smw@vallei.invalid", ""),
+        (ContactKind.LEERPLICHT, "Gemeente, afdeling Leerplicht", "leerplichtambtenaar",
+         "0318-555 205", "leerplicht@gemeente.invalid", ""),
+        (ContactKind.POLITIE, "Politie, basisteam Vallei", "wijkagent Kompas", "0900-555 0206",
+         "", "geen spoed; bij acuut gevaar 112"),
+        (ContactKind.BESTUUR, BOARD_NAME, "bestuurder H. de Graaf", "0318-555 107",
+         "bestuur@devallei.invalid", ""),
+        (ContactKind.INSPECTIE, "Inspectie van het Onderwijs", "vertrouwensinspecteurs",
+         "0900-111 3 111", "", "tijdens kantooruren"),
+    ],
+}
+
+
+def ensure_contacts(schools) -> None:
+    """The demo schools' local contacts, added once (a school that has any is left alone, so
+    contacts changed in the demo stay as they are)."""
+    for key, school in schools.items():
+        if SchoolContact.objects.filter(school=school).exists():
+            continue
+        for order, (kind, organisation, name, phone, email, note) in enumerate(
+                DEMO_CONTACTS.get(key, [])):
+            contact = SchoolContact(school=school, kind=kind, organisation=organisation,
+                                    name=name, phone=phone, email=email, note=note,
+                                    sort_order=order)
+            contact._change_reason = "demogegevens"
+            contact.save()
 
 
 # --- Pupils, parents, families ------------------------------------------------------------------
@@ -1413,6 +1476,7 @@ def seed(*, pupils_per_school: int = DEFAULT_PUPILS) -> SeedResult:
     created_board = not Board.objects.filter(name=BOARD_NAME).exists()
     board, schools, classes = ensure_board()
     staff = ensure_staff(board, schools, classes, fake)
+    ensure_contacts(schools)
 
     have = {key: school.pupils.exists() for key, school in schools.items()}
     created_pupils = not any(have.values())

@@ -19,6 +19,7 @@ urlpatterns = [
     path("account/wachtwoord-herstellen/klaar/", auth_views.PasswordResetCompleteView.as_view(),
          name="password_reset_complete"),
     path("beheer/", include("schools.urls")),
+    path("contacten/", include("schools.contact_urls")),
     path("signalen/", include("signals.urls")),
     path("dossiers/", include("cases.urls")),
     path("dossiers/", include("afwegingskader.urls")),

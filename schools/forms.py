@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from core.forms import HiddenFieldErrorsMixin
 
 from . import importer, services
-from .models import (Board, ExternalFunction, Parent, Pupil, PupilParent, Relationship, School,
-                     SchoolClass)
+from .models import (Board, ContactKind, ExternalFunction, Parent, Pupil, PupilParent,
+                     Relationship, School, SchoolClass, SchoolContact)
 from .roles import Role
 
 User = get_user_model()
@@ -256,6 +256,94 @@ class SchoolSettingsForm(HiddenFieldErrorsMixin, forms.Form):
         for name, value in services.school_settings_of(current).items():
             data[f"seen_{name}"] = "1" if value else "0"
         self.data = data
+
+
+# --------------------------------------------------------------------------------------------
+# Local contacts (R47)
+# --------------------------------------------------------------------------------------------
+
+def _reason_field():
+    return forms.CharField(
+        label=_("Toelichting bij de wijziging"), required=False, max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Niet verplicht. Komt in de wijzigingshistorie, met uw naam en het "
+                    "tijdstip. Zet hier geen gegevens over leerlingen of dossiers."),
+        error_messages={"max_length": _("Hoogstens %(limit_value)d tekens (nu %(show_value)d).")})
+
+
+class SchoolContactForm(HiddenFieldErrorsMixin, forms.Form):
+    """One local contact. Only professionals' work details: never a pupil or a parent.
+    Editing carries the ``lock_version`` the form was built from (a save based on an older
+    version is refused by ``services.school_contact_update``)."""
+
+    kind = forms.ChoiceField(label=_("Soort contact"),
+                             choices=[("", "---------"), *ContactKind.choices])
+    organisation = forms.CharField(
+        label=_("Organisatie"), max_length=200,
+        help_text=_("Bijvoorbeeld ‘Veilig Thuis Utrecht’ of ‘Wijkteam Noord’."))
+    name = forms.CharField(
+        label=_("Naam of functie"), max_length=200, required=False,
+        help_text=_("Niet verplicht. Bijvoorbeeld ‘jeugdverpleegkundige’ of de naam van de "
+                    "vaste contactpersoon."))
+    phone = forms.CharField(
+        label=_("Telefoon"), max_length=30, required=False,
+        help_text=_("Cijfers, spaties, + en -. Telefoon of e-mail is verplicht."))
+    email = forms.EmailField(
+        label=_("E-mailadres"), required=False, max_length=254,
+        error_messages={"invalid": _("Vul een geldig e-mailadres in, bijvoorbeeld "
+                                     "naam@organisatie.nl.")})
+    note = forms.CharField(
+        label=_("Opmerking"), max_length=200, required=False,
+        help_text=_("Niet verplicht, kort: bijvoorbeeld bereikbaarheid of openingstijden."))
+    sort_order = forms.IntegerField(
+        label=_("Volgorde"), required=False, min_value=0, max_value=999, initial=0,
+        help_text=_("Lager staat eerder binnen dezelfde soort."))
+    reason = _reason_field()
+    lock_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    def __init__(self, *args, instance: SchoolContact | None = None, **kwargs):
+        self.instance = instance
+        if instance is not None:
+            kwargs.setdefault("initial", {
+                **{name: getattr(instance, name) for name in services.CONTACT_FIELDS},
+                "lock_version": instance.lock_version})
+        super().__init__(*args, **kwargs)
+        for name in ("organisation", "name", "phone", "email", "note"):
+            self.fields[name].error_messages.setdefault(
+                "max_length", _("Hoogstens %(limit_value)d tekens (nu %(show_value)d)."))
+        if instance is None:
+            del self.fields["lock_version"]
+        else:
+            self.fields["lock_version"].required = True
+
+    def clean_phone(self):
+        return services.normalise_phone(self.cleaned_data["phone"])
+
+    def clean(self):
+        data = super().clean()
+        if ("phone" not in self.errors and "email" not in self.errors
+                and not data.get("phone") and not data.get("email")):
+            self.add_error("phone", _("Vul een telefoonnummer of een e-mailadres in (of "
+                                      "allebei)."))
+        return data
+
+    def values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in services.CONTACT_FIELDS}
+
+    def rebase(self, current: SchoolContact) -> None:
+        """After a conflict: keep what the user typed, base the next save on ``current``."""
+        data = self.data.copy()
+        data["lock_version"] = str(current.lock_version)
+        self.data = data
+
+
+class SchoolContactDeleteForm(HiddenFieldErrorsMixin, forms.Form):
+    reason = _reason_field()
+    lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, instance: SchoolContact, **kwargs):
+        kwargs.setdefault("initial", {"lock_version": instance.lock_version})
+        super().__init__(*args, **kwargs)
 
 
 # --------------------------------------------------------------------------------------------

@@ -275,3 +275,62 @@ class Membership(models.Model):
     def __str__(self):
         where = self.school or self.board
         return f"{self.user} — {self.get_role_display()} ({where})"
+
+
+class ContactKind(models.TextChoices):
+    """Who a school calls in Meldcode work (protocol steps 2-5, domain.md §5-6), in the order
+    the pages show them: first the advice line, then the school's own network, then the
+    board's route for a staff member."""
+
+    VEILIG_THUIS = "veilig_thuis", _("Veilig Thuis (regio)")
+    WIJKTEAM = "wijkteam", _("wijkteam / jeugd- en gezinsteam")
+    JGZ = "jgz", _("jeugdverpleegkundige / jeugdarts (GGD)")
+    SMW = "smw", _("schoolmaatschappelijk werk")
+    LEERPLICHT = "leerplicht", _("leerplichtambtenaar")
+    POLITIE = "politie", _("wijkagent / politie")
+    BESTUUR = "bestuur", _("schoolbestuur (bevoegd gezag)")
+    INSPECTIE = "vertrouwensinspecteur", _("vertrouwensinspecteur (Inspectie van het Onderwijs)")
+    OTHER = "anders", _("anders")
+
+
+class SchoolContact(models.Model):
+    """A local contact of the school (sociale kaart, R47): an organisation or professional
+    staff call in Meldcode work. Professionals' work details only, never a pupil or parent.
+
+    Edited by whoever manages the school's people (``schools.manage_people``), read by every
+    staff member of the school. ``lock_version`` refuses a save based on an older version
+    (``services.school_contact_update``)."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="contacts",
+                               verbose_name=_("school"))
+    kind = models.CharField(_("soort"), max_length=30, choices=ContactKind.choices)
+    organisation = models.CharField(_("organisatie"), max_length=200)
+    name = models.CharField(_("naam of functie"), max_length=200, blank=True)
+    phone = models.CharField(_("telefoon"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mailadres"), blank=True)
+    note = models.CharField(_("opmerking"), max_length=200, blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("volgorde"), default=0)
+    lock_version = models.PositiveIntegerField(default=0, editable=False)
+    history = HistoricalRecords(excluded_fields=["lock_version"])
+
+    class Meta:
+        verbose_name = _("contact van de school")
+        verbose_name_plural = _("contacten van de school")
+        ordering = ["school", "sort_order", "organisation", "pk"]
+        indexes = [models.Index(fields=["school", "kind"])]
+        constraints = [
+            models.CheckConstraint(name="school_contact_phone_or_email",
+                                   condition=~Q(phone="") | ~Q(email="")),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} ({self.get_kind_display()})"
+
+    @property
+    def phone_href(self) -> str:
+        """``tel:`` link target: the digits, with a leading + kept (``0800-2000`` →
+        ``tel:08002000``)."""
+        digits = "".join(c for c in self.phone if c.isdigit())
+        if not digits:
+            return ""
+        return "tel:" + ("+" if self.phone.strip().startswith("+") else "") + digits

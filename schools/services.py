@@ -8,6 +8,7 @@ Nothing here consults ``is_superuser`` and nothing here touches case content.
 from __future__ import annotations
 
 import datetime
+import re
 import secrets
 from dataclasses import dataclass, field
 
@@ -28,8 +29,8 @@ from django.utils.translation import gettext as _
 
 from . import importer
 from .access import board_ids_with_perm, school_ids_with_perm
-from .models import (Board, ExternalFunction, Family, Membership, Parent, Pupil, PupilParent,
-                     Relationship, School, SchoolClass)
+from .models import (Board, ContactKind, ExternalFunction, Family, Membership, Parent, Pupil,
+                     PupilParent, Relationship, School, SchoolClass, SchoolContact)
 from .roles import Role
 
 MANAGE_PEOPLE = "schools.manage_people"
@@ -351,6 +352,141 @@ def school_settings_update(*, actor, school: School, values: dict[str, bool],
     for name in changed:
         setattr(school, name, values[name])
     return changed
+
+
+# --------------------------------------------------------------------------------------------
+# Local contacts (R47: sociale kaart)
+# --------------------------------------------------------------------------------------------
+
+# The editable fields of a contact, in the form's order.
+CONTACT_FIELDS = ("kind", "organisation", "name", "phone", "email", "note", "sort_order")
+_KIND_ORDER = {value: index for index, value in enumerate(ContactKind.values)}
+# Digits, spaces, "-" and one leading "+"; 3 (112) to 15 digits (the international maximum).
+_PHONE_RE = re.compile(r"^\+?[0-9][0-9 -]*$")
+
+
+class ContactConflict(Exception):
+    """The contact changed (``current``) or was deleted (``current`` is None) after the form
+    was loaded; nothing was written."""
+
+    def __init__(self, current: SchoolContact | None):
+        super().__init__("school contact changed meanwhile")
+        self.current = current
+
+
+def normalise_phone(value: str) -> str:
+    """``value`` with surrounding and repeated spaces removed; raises ``ValidationError``
+    (Dutch) unless it is a phone number of digits, spaces, "-" and a leading "+"."""
+    value = " ".join(value.split())
+    if not value:
+        return ""
+    digits = sum(c.isdigit() for c in value)
+    if not _PHONE_RE.match(value) or not 3 <= digits <= 15:
+        raise ValidationError(_("Gebruik alleen cijfers, spaties, + en -, bijvoorbeeld "
+                                "030-123 45 67 of +31 30 123 45 67."), code="phone")
+    return value
+
+
+def contact_errors(values: dict) -> dict[str, list[str]]:
+    """What is wrong with ``values`` for a contact, per field. The services enforce it
+    whatever the caller checked (``SchoolContactForm`` shows the same rules at its fields)."""
+    errors: dict[str, list[str]] = {}
+    if values.get("kind") not in ContactKind.values:
+        errors.setdefault("kind", []).append(_("Kies een soort contact."))
+    if not (values.get("organisation") or "").strip():
+        errors.setdefault("organisation", []).append(_("Vul de organisatie in."))
+    if not (values.get("phone") or "").strip() and not (values.get("email") or "").strip():
+        errors.setdefault("phone", []).append(
+            _("Vul een telefoonnummer of een e-mailadres in (of allebei)."))
+    return errors
+
+
+def _contact_values(values: dict) -> dict:
+    clean = {name: values.get(name) for name in CONTACT_FIELDS}
+    for name in ("organisation", "name", "email", "note"):
+        clean[name] = (clean[name] or "").strip()
+    clean["phone"] = normalise_phone(clean["phone"] or "")
+    clean["sort_order"] = clean["sort_order"] or 0
+    errors = contact_errors(clean)
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def managed_contacts(scope: Scope) -> QuerySet[SchoolContact]:
+    return SchoolContact.objects.filter(scope.school_q("")).select_related("school")
+
+
+def school_contacts(school_ids) -> list[SchoolContact]:
+    """The contacts of the given schools (one query), grouped by kind in the order of
+    ``ContactKind``, then by the school's own order and the organisation's name."""
+    rows = list(SchoolContact.objects.filter(school_id__in=list(school_ids))
+                .select_related("school"))
+    rows.sort(key=lambda c: (c.school.name, c.school_id, _KIND_ORDER.get(c.kind, 99),
+                             c.sort_order, c.organisation.casefold(), c.pk))
+    return rows
+
+
+def _contact_summary(verb: str, changed=()) -> str:
+    if not changed:
+        return verb
+    labels = [str(SchoolContact._meta.get_field(name).verbose_name) for name in changed]
+    return f"{verb}: {', '.join(labels)}"
+
+
+def school_contact_create(*, actor, school: School, values: dict,
+                          reason: str = "") -> SchoolContact:
+    """Add a contact to ``school`` (looked up within the actor's ``manage_people`` scope).
+    One history row with ``actor`` and ``reason`` (else "contact toegevoegd")."""
+    clean = _contact_values(values)
+    contact = SchoolContact(school=school, **clean)
+    contact._history_user = actor
+    contact._change_reason = reason.strip() or _("contact toegevoegd")
+    contact.save()
+    return contact
+
+
+def school_contact_update(*, actor, contact: SchoolContact, values: dict, lock_version: int,
+                          reason: str = "") -> list[str]:
+    """Save ``values`` over ``contact``; the names of the fields that changed (empty:
+    nothing written).
+
+    ``lock_version`` is the version the form was built from: when the stored row has
+    another (someone saved in between) or is gone, ``ContactConflict`` and nothing written.
+    The row is locked while comparing, so two saves cannot both pass."""
+    clean = _contact_values(values)
+    with transaction.atomic():
+        current = SchoolContact.objects.select_for_update().filter(
+            pk=contact.pk, school_id=contact.school_id).first()
+        if current is None or current.lock_version != lock_version:
+            raise ContactConflict(current)
+        changed = [name for name in CONTACT_FIELDS if getattr(current, name) != clean[name]]
+        if not changed:
+            return []
+        for name in changed:
+            setattr(current, name, clean[name])
+        current.lock_version += 1
+        current._history_user = actor
+        current._change_reason = reason.strip() or _contact_summary(_("contact gewijzigd"),
+                                                                    changed)
+        current.save()
+    for name in (*changed, "lock_version"):
+        setattr(contact, name, getattr(current, name))
+    return changed
+
+
+def school_contact_delete(*, actor, contact: SchoolContact, lock_version: int,
+                          reason: str = "") -> None:
+    """Delete ``contact``; refused with ``ContactConflict`` when it changed after the
+    confirmation page was loaded. History keeps a deletion row with ``actor`` and ``reason``."""
+    with transaction.atomic():
+        current = SchoolContact.objects.select_for_update().filter(
+            pk=contact.pk, school_id=contact.school_id).first()
+        if current is None or current.lock_version != lock_version:
+            raise ContactConflict(current)
+        current._history_user = actor
+        current._change_reason = reason.strip() or _("contact verwijderd")
+        current.delete()
 
 
 # --------------------------------------------------------------------------------------------

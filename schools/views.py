@@ -305,6 +305,129 @@ def _class_form(request, scope, school, instance):
 
 
 # --------------------------------------------------------------------------------------------
+# Local contacts (R47)
+# --------------------------------------------------------------------------------------------
+#
+# The school's local contacts (sociale kaart) are kept by whoever holds
+# ``schools.manage_people`` there: the board's beheerder for every school of the board and
+# the directeur for the own school. Not ``schools.manage_settings`` (the beheerder alone):
+# the directeur knows when the wijkteam or the jeugdverpleegkundige changes and must be able
+# to keep the numbers current without asking the board. The contacts are professionals' work
+# details, no case content; every staff member of the school reads them (``contacts``).
+
+
+def _managed_school(request, school_id):
+    scope = _scope(request)
+    return scope, get_object_or_404(services.managed_schools(scope), pk=school_id)
+
+
+def _managed_contact(scope, school_id, pk):
+    return get_object_or_404(services.managed_contacts(scope), pk=pk, school_id=school_id)
+
+
+@login_required
+@require_GET
+def contact_list(request, school_id):
+    """The school's local contacts with links to add, change and delete them (see above for
+    who may: ``schools.manage_people``, i.e. the beheerder and the school's directeur)."""
+    scope, school = _managed_school(request, school_id)
+    return render(request, "schools/contact_list.html", _context(
+        request, scope, school=school, contacts=services.school_contacts([school.pk])))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_create(request, school_id):
+    """Add a local contact (``schools.manage_people`` at the school: beheerder, directeur)."""
+    scope, school = _managed_school(request, school_id)
+    form = forms.SchoolContactForm(post_data(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact = services.school_contact_create(
+                actor=request.user, school=school, values=form.values(),
+                reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Contact %(name)s is toegevoegd.")
+                             % {"name": contact.organisation})
+            return redirect("schools:contact_list", school.pk)
+    return render(request, "schools/contact_form.html", _context(
+        request, scope, school=school, form=form, contact=None))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_edit(request, school_id, pk):
+    """Change a local contact (``schools.manage_people`` at the school).
+
+    A save based on an older version (someone else saved in between) is refused with 409:
+    what the user typed stays in the form, the stored contact is shown beside it and the
+    next save is based on that version. A contact deleted meanwhile leads back to the list."""
+    scope, school = _managed_school(request, school_id)
+    contact = _managed_contact(scope, school.pk, pk)
+    form = forms.SchoolContactForm(post_data(request), instance=contact)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.school_contact_update(
+                actor=request.user, contact=contact, values=form.values(),
+                lock_version=form.cleaned_data["lock_version"],
+                reason=form.cleaned_data["reason"])
+        except services.ContactConflict as exc:
+            if exc.current is None:
+                messages.error(request, _("Dit contact is intussen door iemand anders "
+                                          "verwijderd. Er is niets opgeslagen."))
+                return redirect("schools:contact_list", school.pk)
+            conflict = exc.current
+            form.rebase(conflict)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            if changed:
+                messages.success(request, _("Contact %(name)s is opgeslagen.")
+                                 % {"name": contact.organisation})
+            else:
+                messages.info(request, _("Er is niets gewijzigd."))
+            return redirect("schools:contact_list", school.pk)
+    return render(request, "schools/contact_form.html", _context(
+        request, scope, school=school, form=form, contact=contact, conflict=conflict),
+        status=409 if conflict else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_delete(request, school_id, pk):
+    """Delete a local contact after confirmation (``schools.manage_people`` at the school);
+    refused (409, nothing deleted) when the contact changed after the page was loaded."""
+    scope, school = _managed_school(request, school_id)
+    contact = _managed_contact(scope, school.pk, pk)
+    form = forms.SchoolContactDeleteForm(post_data(request), instance=contact)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.school_contact_delete(
+                actor=request.user, contact=contact,
+                lock_version=form.cleaned_data["lock_version"],
+                reason=form.cleaned_data["reason"])
+        except services.ContactConflict as exc:
+            if exc.current is None:
+                messages.info(request, _("Dit contact was al verwijderd."))
+                return redirect("schools:contact_list", school.pk)
+            conflict = contact = exc.current
+            form = forms.SchoolContactDeleteForm(instance=conflict,
+                                                 initial={"reason": form.cleaned_data["reason"],
+                                                          "lock_version": conflict.lock_version})
+        else:
+            messages.success(request, _("Contact %(name)s is verwijderd.")
+                             % {"name": contact.organisation})
+            return redirect("schools:contact_list", school.pk)
+    return render(request, "schools/contact_delete.html", _context(
+        request, scope, school=school, form=form, contact=contact, conflict=conflict),
+        status=409 if conflict else 200)
+
+
+# --------------------------------------------------------------------------------------------
 # Pupils and parents
 # --------------------------------------------------------------------------------------------
 

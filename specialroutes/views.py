@@ -22,6 +22,7 @@ from cases.models import AccessAction, Case, CaseUserObjectPermission, Route
 from cases.selectors import case_get_for_user, case_permissions, cases_visible_to
 from cases.services import ServiceError, log_access
 from core.forms import post_data
+from schools.services import school_contacts
 
 from . import forms
 from .models import (AcuteCall, BoardInformed, InspectorConsultation, Notice,
@@ -47,8 +48,12 @@ def _add_errors(form, exc: ServiceError) -> None:
 
 @login_required
 def acute_create(request):
-    """"Acuut gevaar: ik heb gebeld" — any staff member, for a pupil of their own school."""
-    if not staff_school_ids(request.user):
+    """"Acuut gevaar: ik heb gebeld" — any staff member, for a pupil of their own school.
+
+    Beside 112 and Veilig Thuis the page lists the local contacts of the user's school(s)
+    (R47; one query), so the regional numbers are at hand when it counts."""
+    school_ids = staff_school_ids(request.user)
+    if not school_ids:
         raise PermissionDenied
     form = forms.AcuteCallForm(post_data(request), user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -65,7 +70,10 @@ def acute_create(request):
                 "Uw melding is vastgelegd. De directeur en de veiligheidscoördinator zijn "
                 "geïnformeerd. Vul binnen 24 uur de terugblik in."))
             return redirect("specialroutes:acute_detail", call.pk)
-    return render(request, "specialroutes/acute_form.html", {"form": form})
+    contacts = school_contacts(school_ids)
+    return render(request, "specialroutes/acute_form.html", {
+        "form": form, "contacts": contacts,
+        "several_schools": len({c.school_id for c in contacts}) > 1})
 
 
 def _call_for_user(user, pk: int) -> tuple[AcuteCall, bool]:

@@ -106,6 +106,11 @@ def _register(rows):
 
 
 _register({
+    # The local contacts of the user's schools (R47): every role sees its own schools' list.
+    "contacts:list": ("get", None, row(200)),
+})
+
+_register({
     "core:dashboard": ("get", None, row(200)),
     "core:stepup": ("get", None, row(200)),  # the code form; it grants nothing by itself
 })
@@ -272,6 +277,13 @@ _register({
     "schools:person_detail": ("get", lambda w: [w.users["teacher"].pk], MANAGE_OBJECT),
     "schools:membership_add": ("get", lambda w: [w.users["teacher"].pk], MANAGE_OBJECT),
     "schools:membership_end": ("get", obj("teacher_membership"), MANAGE_OBJECT),
+    # Local contacts (R47): schools.manage_people, so the directeur keeps them current too.
+    "schools:contact_list": ("get", obj("school"), MANAGE_OBJECT),
+    "schools:contact_create": ("get", obj("school"), MANAGE_OBJECT),
+    "schools:contact_edit": ("get", lambda w: [w.obj["school"].pk, w.obj["contact"].pk],
+                             MANAGE_OBJECT),
+    "schools:contact_delete": ("get", lambda w: [w.obj["school"].pk, w.obj["contact"].pk],
+                               MANAGE_OBJECT),
     "schools:class_list": ("get", obj("school"), MANAGE_OBJECT),
     "schools:class_create": ("get", obj("school"), MANAGE_OBJECT),
     "schools:class_edit": ("get", obj("klass"), MANAGE_OBJECT),

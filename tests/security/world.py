@@ -26,7 +26,7 @@ from cases.models import (CaseNote, Consultation, Conversation, ConversationKind
                           VerwijsindexRegistration)
 from exports.models import AccessRequest, ExportJob, JobKind, JobStatus, Redaction, RequesterKind
 from notifications.models import Kind, Notification
-from schools.models import Membership
+from schools.models import ContactKind, Membership, SchoolContact
 from schools.roles import Role
 from signals.models import Signal, SignalAttachment, SignalPupil, SignalVersion
 from specialroutes import services as route_services
@@ -80,6 +80,9 @@ def build_world() -> World:
     o.update(school=school, board=board, pupil=pupil, klass=klass,
              parent_link=pupil.parent_links.get(), parent=pupil.parent_links.get().parent,
              teacher_membership=Membership.objects.get(user=u["teacher"]))
+    # A local contact of the school (R47).
+    o["contact"] = SchoolContact.objects.create(
+        school=school, kind=ContactKind.WIJKTEAM, organisation="Wijkteam", phone="030 1234567")
     # A second parent, referenced by nothing: unlinking o["parent_link"] is refused while the
     # access request below points at it.
     o["spare_parent_link"] = PupilParentFactory(pupil=pupil, relationship="vader")
