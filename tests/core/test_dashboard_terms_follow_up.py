@@ -171,7 +171,7 @@ def test_director_and_vc_see_the_lists_teacher_and_sot_do_not(verified_client, s
     assert lists.evaluations == [] and lists.feedback == []
 
 
-def test_lists_never_show_another_school_or_a_closed_or_board_route_case(
+def test_lists_never_show_another_school_or_a_closed_case(
         verified_client, school, other_school, teacher, ib):
     other_ib = staff(Role.IB, other_school, username="ib2")
     other_teacher = staff(Role.LEERKRACHT, other_school, username="lk2")
