@@ -535,6 +535,8 @@ class SotDiscussion(CaseRecord):
     nature_severity = models.TextField(_("aard en ernst van de signalen"), blank=True)
     risk_assessment = models.TextField(_("inschatting van de risico's"), blank=True)
     agreed_approach = models.TextField(_("afgesproken aanpak"), blank=True)
+    # R16: doubt marked at step 4 prompts a consultation of Veilig Thuis.
+    doubt = models.BooleanField(_("er is twijfel over de aard of ernst"), default=False)
 
     class Meta(CaseRecord.Meta):
         verbose_name = _("bespreking in het SOT")

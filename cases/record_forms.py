@@ -560,19 +560,22 @@ class SotWeighingForm(VersionedForm):
 
     class Meta:
         model = SotDiscussion
-        fields = ["nature_severity", "risk_assessment", "agreed_approach"]
+        fields = ["nature_severity", "risk_assessment", "doubt", "agreed_approach"]
         widgets = {"nature_severity": textarea(5), "risk_assessment": textarea(5),
                    "agreed_approach": textarea(5)}
+        labels = {"doubt": _("Er is twijfel over de aard of ernst")}
+        help_texts = {"doubt": _("Bij twijfel vraagt u advies aan Veilig Thuis (R16); na het "
+                                 "opslaan staat er een link om dat advies vast te leggen.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in self._meta.fields:
+        for name in ("nature_severity", "risk_assessment", "agreed_approach"):
             self.fields[name].required = True
 
     def reason_required(self) -> bool:
         # Filling in the empty agenda item the first time is not a change of the dossier.
         i = self.instance
-        return bool(i.nature_severity or i.risk_assessment or i.agreed_approach)
+        return bool(i.nature_severity or i.risk_assessment or i.agreed_approach or i.doubt)
 
 
 # --- R44: a match in the Verwijsindex and the regievoerder -----------------------------------

@@ -230,6 +230,8 @@ def _sot_entries(case: Case) -> list[TimelineEntry]:
                              (_("Deelnemers"), participants_text(r.participants)),
                              (_("Aard en ernst van de signalen"), r.nature_severity),
                              (_("Inschatting van de risico's"), r.risk_assessment),
+                             (_("Twijfel over de aard of ernst"),
+                              _("ja, advies van Veilig Thuis vragen") if r.doubt else ""),
                              (_("Afgesproken aanpak"), r.agreed_approach))))
     return entries
 

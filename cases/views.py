@@ -405,7 +405,7 @@ _RECORD_SECTIONS = [
                     "t4": "not_held_explanation", "t5": "not_held_reason", "flag": "held"}),
     ("sot_discussion", gettext_lazy("Besprekingen in het SOT"), SotDiscussion,
      {"t1": "nature_severity", "t2": "agreed_approach", "n1": "meeting_id",
-      "d1": "meeting__held_on"}),
+      "d1": "meeting__held_on", "flag": "doubt"}),
     # R32: shared working notes; listed only when the case has one.
     ("note", gettext_lazy("Aantekeningen"), CaseNote, {"t1": "text"}),
     # R39: the parents' own words, shown apart from the school's records.
@@ -461,7 +461,7 @@ def _summary(case: Case, row: dict) -> SimpleNamespace:
                                else "cases:parent_contact_detail", case.pk, item.pk)
     elif kind == "sot_discussion":
         item.nature_severity, item.agreed_approach = row["t1"], row["t2"]
-        item.meeting_held_on = row["d1"]
+        item.meeting_held_on, item.doubt = row["d1"], row["flag"]
         item.detail_url = _url("cases:sot_meeting_detail", row["n1"])
     elif kind == "note":
         item.text = row["t1"]
@@ -478,6 +478,10 @@ def _records(case: Case) -> list[dict]:
     by_kind: dict[str, list] = {key: [] for key, *_rest in _RECORD_SECTIONS}
     for row in _record_rows(case):
         by_kind[row["c_kind"]].append(_summary(case, row))
+    # R16: doubt marked in the SOT, and whether Veilig Thuis was consulted on or after that day.
+    advice_days = [a.occurred_on for a in by_kind["vt_advice"]]
+    for item in by_kind["sot_discussion"]:
+        item.vt_advice_after = item.doubt and any(day >= item.occurred_on for day in advice_days)
     out = []
     for key, title, _model, _columns in _RECORD_SECTIONS:
         if key == "verwijsindex" and not by_kind[key] and not case.school.verwijsindex_enabled:
@@ -518,6 +522,18 @@ def _case_content(case: Case) -> str:
                             {"case": case, "signals": signals, "records": _records(case)})
 
 
+def _sot_doubt_open(case: Case, perms: set[str]) -> bool:
+    """R16: whether to prompt this viewer to consult Veilig Thuis: doubt was marked in an SOT
+    weighing of the open case and no Veilig Thuis advice was recorded on or after that day.
+    Only for those who may record it; one query."""
+    if not case.is_open or "add_record" not in perms:
+        return False
+    later_advice = VeiligThuisAdvice.objects.filter(case_id=case.pk,
+                                                    occurred_on__gte=OuterRef("occurred_on"))
+    return (SotDiscussion.objects.filter(case_id=case.pk, doubt=True)
+            .filter(~Exists(later_advice)).exists())
+
+
 def _detail_context(request, case: Case, perms: set[str], bound: dict | None) -> dict:
     user = request.user
     action_forms = _detail_forms(case, perms, bound)
@@ -530,6 +546,7 @@ def _detail_context(request, case: Case, perms: set[str], bound: dict | None) ->
         "show_access_log": "view_access_log" in perms,
         "steps": _step_bar(case),
         "record_actions": _record_actions(case, perms),
+        "sot_doubt": _sot_doubt_open(case, perms),
         "forward_target": forward_target,
         "forward_label": _step_name(forward_target) if forward_target else "",
         "forward_blockers": forward_blockers,

@@ -6,7 +6,7 @@ user may not see, can appear. Each selector runs a fixed number of queries whate
 of signals, cases or schools: per-school limits use window functions, counts use conditional
 aggregates, pupils of signals come from correlated subqueries and all case lists share one
 query. ``dashboard_for`` composes them; for a user holding every role the whole page stays
-within 15 queries.
+within 17 queries.
 
 The dashboard shows numbers, pupil names, steps and dates, never observation text, and like the
 other list pages it writes no access-log rows; opening a case or signal does.
@@ -26,17 +26,21 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from afwegingskader.selectors import evaluation_due, feedback_due
 from cases.models import (SUPPORT_ROUTE, Case, CaseSignal, CaseUserObjectPermission, Route,
                           Status, Step, SotDiscussion, SotMeeting, VerwijsindexRegistration)
 from cases.selectors import case_visibility_q, cases_visible_to, signals_visible_to
+from reminders.builtin import is_past_term, past_term_q, term_lengths, with_term_days
 from schools.access import active_roles, permission_id, school_ids_with_perm
 from schools.models import Membership, Pupil, School
 from schools.roles import Role
 from signals.models import PupilRole, Signal, SignalPupil
 
-# A case that stays longer than this in one step needs attention. Issue 5 makes the
-# deadlines school policy (R52: none are statutory); until then one constant.
-OVERDUE_AFTER = datetime.timedelta(weeks=6)
+# One source of truth: "too long in one step" follows the school's step terms as the reminders
+# decide them (R52: ``with_term_days``, ``past_term_q``); overdue help evaluations and Veilig
+# Thuis feedback come from afwegingskader's due-date selectors (R49: ``evaluation_due``,
+# ``feedback_due``).
+
 # Verwijsindex registrations whose review date (two years on, R44) falls within this window.
 VIR_REVIEW_WITHIN = datetime.timedelta(days=60)
 LIST_LIMIT = 10
@@ -94,6 +98,10 @@ class SchoolOverview:
     overdue: list = field(default_factory=list)
     acute: list = field(default_factory=list)
     verwijsindex: list = field(default_factory=list)
+    evaluations: list = field(default_factory=list)
+    evaluations_total: int = 0
+    feedback: list = field(default_factory=list)
+    feedback_total: int = 0
 
     @property
     def is_lead(self) -> bool:
@@ -132,6 +140,7 @@ class Dashboard:
         for overview in self.schools:
             objects += [*overview.triage, *overview.overdue, *overview.acute,
                         *overview.verwijsindex]
+            objects += [row.case for row in (*overview.evaluations, *overview.feedback)]
         for meeting in self.sot_meetings:
             objects += [item.case for item in getattr(meeting, "agenda", ())
                         if hasattr(item, "case")]
@@ -228,23 +237,24 @@ def signal_lists(user, *, own: bool = False, triage_school_ids: set[int] = froze
     return result
 
 
-def case_counts(user, school_ids: set[int], *, now=None) -> dict[int, dict[int, dict]]:
-    """Per school and step: open, overdue (longer than ``OVERDUE_AFTER`` in the step) and acute
-    open cases, and cases closed this school year (under the step they were closed in).
-    Meldcode route only. One query."""
+def case_counts(user, school_ids: set[int], *, now=None,
+                lengths: set[int] | None = None) -> dict[int, dict[int, dict]]:
+    """Per school and step: open, overdue (in the step for at least the school's term for it,
+    R52) and acute open cases, and cases closed this school year (under the step they were
+    closed in). Meldcode route only. One query (two without ``lengths``: ``term_lengths``)."""
     if not school_ids:
         return {}
     now = now or timezone.now()
-    cutoff = now - OVERDUE_AFTER
+    past_term = past_term_q(now, term_lengths(school_ids) if lengths is None else lengths)
     year_start = school_year_start(timezone.localdate(now))
     year_start_dt = timezone.make_aware(datetime.datetime.combine(year_start, datetime.time()))
     is_open = Q(status=Status.OPEN)
-    rows = (Case.objects.filter(case_visibility_q(user))
+    rows = (with_term_days(Case.objects.filter(case_visibility_q(user)))
             .filter(school_id__in=school_ids, route=Route.MELDCODE)
             .filter(is_open | Q(status=Status.CLOSED, closed_at__gte=year_start_dt))
             .order_by().values("school_id", "step")
             .annotate(open=Count("pk", filter=is_open),
-                      overdue=Count("pk", filter=is_open & Q(step_entered_at__lt=cutoff)),
+                      overdue=Count("pk", filter=is_open & past_term),
                       acute=Count("pk", filter=is_open & Q(acute=True)),
                       closed=Count("pk", filter=Q(status=Status.CLOSED))))
     result: dict[int, dict[int, dict]] = {}
@@ -266,15 +276,17 @@ def case_lists(user, *, invited: bool = False, staff_route: bool = False,
                overdue_school_ids: set[int] = frozenset(),
                acute_school_ids: set[int] = frozenset(),
                verwijsindex_school_ids: set[int] = frozenset(), limit: int = LIST_LIMIT,
-               now=None) -> CaseLists:
+               now=None, lengths: set[int] | None = None) -> CaseLists:
     """The cases the panels list, in one query:
 
     - ``invited``: open Meldcode-route cases ``user`` was invited into (a guardian
       ``view_case`` grant), newest first;
     - ``staff_route``: open cases in the board's route (suspected staff member, domain.md §6)
       that ``user`` is assigned to, newest first;
-    - ``overdue``: per school in ``overdue_school_ids`` the open cases longer than
-      ``OVERDUE_AFTER`` in their step, longest waiting first;
+    - ``overdue``: per school in ``overdue_school_ids`` the open cases in their step for at
+      least the school's term for that step (R52, as the reminders decide it: ``term_days``),
+      longest waiting first; ``lengths`` are the term lengths that can apply
+      (``term_lengths``, queried when not given);
     - ``acute``: per school in ``acute_school_ids`` the open cases marked acute;
     - ``verwijsindex``: per school in ``verwijsindex_school_ids`` the cases, open or closed (a
       registration outlives its case, R44), with a Verwijsindex registration not withdrawn
@@ -282,12 +294,11 @@ def case_lists(user, *, invited: bool = False, staff_route: bool = False,
       is the earliest such date, ``vir_overdue`` whether it has passed.
 
     Up to ``limit`` of each (per school where it says so): each kind is ranked by its own
-    window, so many cases of one kind never push out another. Cases carry ``days_in_step``
-    and ``url``.
+    window, so many cases of one kind never push out another. Cases carry ``days_in_step``,
+    ``term_days`` and ``url``.
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
-    cutoff = now - OVERDUE_AFTER
     granted = Exists(CaseUserObjectPermission.objects.filter(
         content_object_id=OuterRef("pk"), user_id=user.pk,
         permission_id=permission_id("cases", "view_case")))
@@ -307,11 +318,14 @@ def case_lists(user, *, invited: bool = False, staff_route: bool = False,
         kinds["staff_route"] = (Q(status=Status.OPEN, route=Route.STAFF), [], newest,
                                 lambda c: c.is_open and c.route == Route.STAFF)
     if overdue_school_ids:
+        past_term = past_term_q(
+            now, term_lengths(overdue_school_ids) if lengths is None else lengths)
         kinds["overdue"] = (
-            open_meldcode & Q(school_id__in=overdue_school_ids, step_entered_at__lt=cutoff),
+            open_meldcode & Q(school_id__in=overdue_school_ids) & past_term,
             [F("school_id")], longest,
             lambda c: (c.is_open and c.route == Route.MELDCODE
-                       and c.school_id in overdue_school_ids and c.step_entered_at < cutoff))
+                       and c.school_id in overdue_school_ids
+                       and is_past_term(c.step_entered_at, c.term_days, now)))
     if acute_school_ids:
         kinds["acute"] = (
             open_meldcode & Q(school_id__in=acute_school_ids, acute=True), [F("school_id")],
@@ -328,7 +342,7 @@ def case_lists(user, *, invited: bool = False, staff_route: bool = False,
     result = CaseLists()
     if not kinds:
         return result
-    qs = cases_visible_to(user).annotate(
+    qs = with_term_days(cases_visible_to(user)).annotate(
         granted=granted, vir_review_on=Subquery(vir_due, output_field=DateField()))
     any_kind, keep, windows = Q(), Q(), {}
     for kind, (condition, partition, order, _check) in kinds.items():
@@ -349,6 +363,63 @@ def case_lists(user, *, invited: bool = False, staff_route: bool = False,
     for kind in ("invited", "staff_route"):
         getattr(result, kind).sort(key=lambda c: (c.opened_at, c.pk), reverse=True)
     result.verwijsindex.sort(key=lambda c: (c.vir_review_on, c.pk))
+    return result
+
+
+@dataclass
+class FollowUpLists:
+    evaluations: list = field(default_factory=list)
+    feedback: list = field(default_factory=list)
+
+
+def follow_up_lists(user, school_ids: set[int], *, limit: int = LIST_LIMIT,
+                    today: datetime.date | None = None) -> FollowUpLists:
+    """What is late after step 5 (R49), per school in ``school_ids``, for the cases of the
+    open-cases block (open, Meldcode route, visible to ``user``: ``case_visibility_q``):
+
+    - ``evaluations``: help plans whose evaluation date (Q5, R13) has passed while they are not
+      evaluated (``evaluation_due``), the longest overdue first;
+    - ``feedback``: Veilig Thuis reports whose expected feedback (after the safety assessment
+      or the investigation, R22) has not come by its date (``feedback_due``), with
+      ``safety_late`` and ``investigation_late`` saying which.
+
+    "Late" is a due date before ``today``: on the date itself nothing is late yet. Each row has
+    ``case`` (with ``pupil``), ``case.url`` and ``school_total`` (how many at that school); up
+    to ``limit`` per school. One query per list (none without ``school_ids``).
+    """
+    result = FollowUpLists()
+    if not school_ids:
+        return result
+    today = today or timezone.localdate()
+    yesterday = today - datetime.timedelta(days=1)
+    cases = (Case.objects.filter(case_visibility_q(user))
+             .filter(school_id__in=school_ids, status=Status.OPEN, route=Route.MELDCODE)
+             .values("pk"))
+
+    def ranked(qs, order):
+        return list(
+            qs.filter(case__in=cases)
+            .select_related("case__pupil")
+            .annotate(school_row=Window(RowNumber(), partition_by=[F("case__school_id")],
+                                        order_by=order),
+                      school_total=Window(Count("pk"), partition_by=[F("case__school_id")]))
+            .filter(school_row__lte=limit)
+            .order_by(*order))
+
+    result.evaluations = ranked(evaluation_due(yesterday),
+                                [F("evaluation_on").asc(), F("pk").asc()])
+    result.feedback = ranked(feedback_due(yesterday),
+                             [F("safety_feedback_due").asc(), F("pk").asc()])
+    for plan in result.evaluations:
+        plan.case.url = url_or_none("cases:detail", plan.case_id)
+    for report in result.feedback:
+        report.case.url = url_or_none("cases:detail", report.case_id)
+        report.safety_late = (report.safety_feedback_received_on is None
+                              and report.safety_feedback_due is not None
+                              and report.safety_feedback_due <= yesterday)
+        report.investigation_late = (report.investigation_feedback_received_on is None
+                                     and report.investigation_feedback_due is not None
+                                     and report.investigation_feedback_due <= yesterday)
     return result
 
 
@@ -403,8 +474,9 @@ def dashboard_for(user) -> Dashboard:
     """Everything the start page shows ``user``, panel by panel, for the roles in force.
 
     Queries, each only when a role calls for it: the user's schools (1), signal lists (1), case
-    lists (1), case counts (1), next SOT meetings and their agendas (2); plus the role
-    permissions the access selectors read (1, cached on the user).
+    lists (1), the term lengths in use at the case leads' schools (1), case counts (1),
+    overdue evaluations (1) and Veilig Thuis feedback (1), next SOT meetings and their agendas
+    (2); plus the role permissions the access selectors read (1, cached on the user).
     """
     roles = active_roles(user)
     school_roles: dict[int, set[str]] = {}
@@ -442,15 +514,17 @@ def dashboard_for(user) -> Dashboard:
     overview_ids = lead_ids | director_ids
     dash.staff_route = bool(bestuur_boards)
     vir_ids = {sid for sid in lead_ids if schools[sid].verwijsindex_enabled}
+    lengths = term_lengths(overview_ids) if overview_ids else set()
     lists = case_lists(user, invited=dash.teacher, staff_route=dash.staff_route,
                        overdue_school_ids=lead_ids, acute_school_ids=director_ids,
-                       verwijsindex_school_ids=vir_ids)
+                       verwijsindex_school_ids=vir_ids, lengths=lengths)
     dash.invited_cases, dash.staff_route_cases = lists.invited, lists.staff_route
     signals = signal_lists(user, own=dash.teacher, triage_school_ids=lead_ids)
     dash.my_signals = signals.own
     if overview_ids:
         dash.cases_url = url_or_none("cases:list")
-        counts = case_counts(user, overview_ids)
+        counts = case_counts(user, overview_ids, lengths=lengths)
+        late = follow_up_lists(user, overview_ids)
         for sid in sorted(overview_ids, key=lambda i: (schools[i].name, i)):
             per_step = counts.get(sid, {})
             overview = SchoolOverview(
@@ -465,6 +539,11 @@ def dashboard_for(user) -> Dashboard:
             overview.overdue = [c for c in lists.overdue if c.school_id == sid]
             overview.acute = [c for c in lists.acute if c.school_id == sid]
             overview.verwijsindex = [c for c in lists.verwijsindex if c.school_id == sid]
+            overview.evaluations = [p for p in late.evaluations if p.case.school_id == sid]
+            overview.evaluations_total = (overview.evaluations[0].school_total
+                                          if overview.evaluations else 0)
+            overview.feedback = [r for r in late.feedback if r.case.school_id == sid]
+            overview.feedback_total = overview.feedback[0].school_total if overview.feedback else 0
             dash.schools.append(overview)
 
     # SOT chair and members: the next meeting's agenda.

@@ -43,6 +43,11 @@ DIRECTORY_APPS = ("schools",)
 USER_DIRECTORY_MODELS = {
     "notifications.mailpreference",  # read with the role holders that are notified
 }
+# School settings of other apps that shape the school's case lists (the dashboard's overdue
+# lists follow the school's step terms, R52): a write changes the school's data token.
+SCHOOL_SETTING_MODELS = {
+    "reminders.stepterm",
+}
 # Written on every read or by background bookkeeping; nothing a fragment shows.
 IGNORED_MODELS = {
     "cases.accesslog",          # one row per read: bumping would defeat every cache
@@ -145,6 +150,8 @@ def targets_for(instance) -> Targets:
     app = instance._meta.app_label
     if label in USER_DIRECTORY_MODELS:
         return Targets(directory_users={instance.user_id})
+    if label in SCHOOL_SETTING_MODELS:
+        return Targets(schools={instance.school_id})
     if app in CONTENT_APPS:
         return _content_targets(instance)
     if app in DIRECTORY_APPS or isinstance(instance, get_user_model()):
@@ -310,7 +317,8 @@ def _on_m2m(sender, instance, action, **kwargs):
 def tracked_models() -> list:
     models = [m for m in apps.get_models()
               if (m._meta.app_label in CONTENT_APPS + DIRECTORY_APPS
-                  or m is get_user_model() or m._meta.label_lower in USER_DIRECTORY_MODELS)
+                  or m is get_user_model() or m._meta.label_lower in USER_DIRECTORY_MODELS
+                  or m._meta.label_lower in SCHOOL_SETTING_MODELS)
               and m._meta.label_lower not in IGNORED_MODELS
               and not m.__name__.startswith("Historical")]
     return models

@@ -498,6 +498,7 @@ def sot_entry(r) -> Entry:
         _participants(r),
         Field("nature_severity", _("Aard en ernst van de signalen"), r.nature_severity),
         Field("risk_assessment", _("Inschatting van de risico's"), r.risk_assessment),
+        Field("doubt", _("Twijfel over de aard of ernst"), yes_no(r.doubt)),
         Field("agreed_approach", _("Afgesproken aanpak"), r.agreed_approach))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
@@ -99,6 +99,32 @@ def with_term_days(cases):
             .annotate(term_days=Coalesce(F("own_term__days"), default)))
 
 
+def term_lengths(school_ids: Iterable[int] | None = None) -> set[int]:
+    """The term lengths in days that can apply: the defaults and the schools' own terms (of
+    ``school_ids`` only, when given). One query."""
+    terms = StepTerm.objects.all()
+    if school_ids is not None:
+        terms = terms.filter(school_id__in=list(school_ids))
+    return set(DEFAULT_STEP_TERMS.values()) | set(
+        terms.order_by().values_list("days", flat=True).distinct())
+
+
+def past_term_q(now: datetime.datetime, lengths: Iterable[int]) -> Q:
+    """The condition on cases annotated by ``with_term_days``: in their current step for at
+    least one term at ``now``. ``lengths`` must hold every ``term_days`` that can occur
+    (``term_lengths``); comparing per length keeps the date arithmetic portable."""
+    overdue = Q(pk__in=[])
+    for days in sorted(set(lengths)):
+        overdue |= Q(term_days=days, step_entered_at__lte=now - datetime.timedelta(days=days))
+    return overdue
+
+
+def is_past_term(step_entered_at: datetime.datetime, term_days: int,
+                 now: datetime.datetime) -> bool:
+    """``past_term_q`` for one case in Python."""
+    return step_entered_at + datetime.timedelta(days=term_days) <= now
+
+
 def step_term_due(now: datetime.datetime) -> Iterator[Due]:
     """Open cases in their current step for longer than the term: level 1 after one term to
     the owner, level 2 after two terms to the veiligheidscoördinator(s), level 3 after three
@@ -109,12 +135,8 @@ def step_term_due(now: datetime.datetime) -> Iterator[Due]:
     length keeps the date arithmetic portable (no interval maths in SQL) and lets the database
     pre-filter on ``step_entered_at`` before it joins the terms.
     """
-    lengths = set(DEFAULT_STEP_TERMS.values()) | set(
-        StepTerm.objects.order_by().values_list("days", flat=True).distinct())
-    overdue = Q()
-    for days in lengths:
-        overdue |= Q(term_days=days, step_entered_at__lte=now - datetime.timedelta(days=days))
-    rows = (with_term_days(Case.objects.filter(status=Status.OPEN)).filter(overdue).order_by()
+    rows = (with_term_days(Case.objects.filter(status=Status.OPEN))
+            .filter(past_term_q(now, term_lengths())).order_by()
             .values_list("pk", "school_id", "step_entered_at", "term_days", "owner_id", "route"))
     for pk, school_id, entered, days, owner_id, route in rows:
         term = datetime.timedelta(days=days)

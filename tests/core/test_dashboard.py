@@ -13,8 +13,9 @@ from cases.models import (CloseReason, SotDiscussion, SotMeeting, Step,
                           VerwijsindexRegistration)
 from cases.services import case_grant_access, case_open
 from cases.workflow import close_case
-from core.dashboard import OVERDUE_AFTER, dashboard_for
+from core.dashboard import dashboard_for
 from core.demo import clock_at
+from reminders.models import DEFAULT_STEP_TERMS
 from schools.roles import Role
 from signals.models import Signal, SignalPupil, SignalVersion
 from tests.factories import (MembershipFactory, PupilFactory, SchoolClassFactory, UserFactory,
@@ -23,8 +24,9 @@ from tests.factories import (MembershipFactory, PupilFactory, SchoolClassFactory
 pytestmark = pytest.mark.django_db
 
 URL = reverse("core:dashboard")
-QUERY_BUDGET = 14  # cached role permissions, no session save per request; one insert: the
-             # listed cases and signals go into the access log
+QUERY_BUDGET = 17  # cached role permissions, no session save per request; one insert: the
+             # listed cases and signals go into the access log; the school's term lengths
+             # (R52), overdue evaluations and overdue Veilig Thuis feedback (R49): one each
 
 
 @pytest.fixture(autouse=True)
@@ -187,7 +189,7 @@ def test_triage_list_is_capped_but_counts_all(school, teacher, vc):
 
 
 def test_ib_sees_open_cases_per_step_and_overdue_ones(verified_client, school, teacher, ib):
-    old = timezone.now() - OVERDUE_AFTER - datetime.timedelta(days=3)
+    old = timezone.now() - datetime.timedelta(days=DEFAULT_STEP_TERMS[Step.SIGNALEN] + 3)
     late = make_case(school, ib, teacher, pupil=pupil_at(school, last_name="Overtijd"), at=old)
     make_case(school, ib, teacher, pupil=pupil_at(school, last_name="Optijd"))
     make_case(school, ib, teacher, step=Step.WEGEN)
@@ -200,7 +202,8 @@ def test_ib_sees_open_cases_per_step_and_overdue_ones(verified_client, school, t
     assert [c.pk for c in overview.overdue] == [late.pk]
     assert overview.overdue_total == 1
     html = page(verified_client, ib)
-    assert "Langer dan zes weken" in html and "Overtijd" in html
+    assert "Langer in dezelfde stap dan de termijn van de school" in html and "Overtijd" in html
+    assert "(termijn 14 dagen)" in html
     assert str(Step.WEGEN.label) in html
     assert "Ondersteuningsroute 3" in html  # the support route beside the Meldcode step
 
@@ -394,7 +397,7 @@ def _fill(school, n, *, teacher, ib, director, sot_member):
     meeting = (SotMeeting.objects.filter(school=school, held_on__gte=today).first()
                or _meeting(school, director, [director, sot_member, ib, teacher],
                            today + datetime.timedelta(days=2)))
-    old = timezone.now() - OVERDUE_AFTER - datetime.timedelta(days=1)
+    old = timezone.now() - datetime.timedelta(days=max(DEFAULT_STEP_TERMS.values()) + 1)
     for i in range(n):
         make_signal(school, teacher, pupil_at(school))
         make_signal(school, teacher, pupil_at(school), acknowledged_by=ib)

@@ -198,7 +198,7 @@ def check_a_case_at_every_step_and_a_closed_one_at_both_schools():
     # Observations keep facts, the child's words and the interpretation apart.
     assert SignalVersion.objects.exclude(child_words="").exists()
     assert SignalVersion.objects.exclude(interpretation="").exists()
-    # One case is acute, some are overdue (longer than six weeks in their step).
+    # One case is acute, some are overdue (longer than the school's term in their step).
     assert Case.objects.filter(acute=True, status=Status.OPEN).exists()
     assert VerwijsindexRegistration.objects.filter(withdrawn_on__isnull=True).exists()
 
@@ -379,7 +379,8 @@ def _check_school_dashboards(client, key, own_brin, other_brin):
     for lead in ("ib", "vc"):
         assert "Nieuwe signalen" in pages[lead]
         assert "Lopende dossiers per stap" in pages[lead]
-        assert "Langer dan zes weken" in pages[lead]
+        assert "Langer in dezelfde stap dan de termijn van de school" in pages[lead]
+        assert "Evaluatie van de hulp te laat" in pages[lead]
         assert "Verwijsindex" in pages[lead]
     assert "Afgesloten dit schooljaar" in pages["directeur"]
     assert "Nieuwe signalen" not in pages["directeur"]
