@@ -122,6 +122,17 @@ def loose_signal_chapter(access_request) -> Chapter | None:
                    sections=[section], prefix="los-")
 
 
+def requester_parent_id(access_request) -> int | None:
+    """The parent (``schools.Parent``) who asked for the copy; None for a pupil of 16 or older
+    (or a request without a parent link)."""
+    if not access_request.parent_link_id:
+        return None
+    from schools.models import PupilParent
+
+    return (PupilParent.objects.filter(pk=access_request.parent_link_id)
+            .values_list("parent_id", flat=True).first())
+
+
 def inzage_parts(access_request, *, apply_redactions: bool = True,
                  progress: Progress | None = None) -> tuple[list[dict], Chapter | None]:
     """Per case its chapters for the copy, plus the chapter of loose signals.
@@ -131,9 +142,16 @@ def inzage_parts(access_request, *, apply_redactions: bool = True,
     """
     cases = inzage_cases(access_request)
     redactions = redaction.Redactions.for_request(access_request) if apply_redactions else None
+    requester = requester_parent_id(access_request)
     parts = []
     for n, case in enumerate(cases, start=1):
         chapters = chapters_for(build_sections(case), inzage=True, prefix=f"d{case.pk}-")
+        # A parents' statement is whole and beyond redaction only in the copy for the parent
+        # who gave it; for anyone else it is another person's data (R37, art. 15 lid 4 AVG).
+        for _chapter, _section, entry in redaction.walk(chapters):
+            if entry.always_in_copy:
+                entry.always_in_copy = (entry.given_by_parent_id is not None
+                                        and entry.given_by_parent_id == requester)
         parts.append({"case": case, "cover": cover_fields(case), "chapters": chapters})
         if progress:
             progress(n, len(cases) + 1)

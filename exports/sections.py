@@ -85,10 +85,14 @@ class Entry:
     omitted: str = ""
     # The author's name was left out of the inzage copy.
     author_redacted: bool = False
-    # Never left out or blacked out in the inzage copy (a parents' own statement, R39): the
-    # parents must see that it is on file. Staff names in it are still replaced when the
-    # copy leaves them out.
+    # Never left out or blacked out in the inzage copy: a parents' own statement (R39) in the
+    # copy for the parent who gave it, who must see that it is on file. Staff names in it are
+    # still replaced when the copy leaves them out. ``documents.inzage_parts`` clears it for
+    # a copy that goes to anyone else: there the statement is another person's data, which
+    # the school may have to leave out or black out (art. 15 lid 4 AVG, R37).
     always_in_copy: bool = False
+    # The linked parent who gave a parents' statement (``ParentStatement.parent``), if any.
+    given_by_parent_id: int | None = None
 
     @property
     def key(self) -> tuple[str, int]:
@@ -662,8 +666,9 @@ def parents_sections(case) -> list[Section]:
 
 def parent_statement_sections(case) -> list[Section]:
     """The parents' own statements (R39), in full: their words, framed and labelled as theirs,
-    apart from the school's facts and interpretations. One query. Always part of the inzage
-    copy (``Entry.always_in_copy``): the parents must see their statement is on file."""
+    apart from the school's facts and interpretations. One query. Always whole in the inzage
+    copy for the parent who gave it (``Entry.always_in_copy``): they must see their statement
+    is on file."""
     from cases.models import ParentStatement
     from cases.timeline import parent_statement_giver
 
@@ -681,7 +686,7 @@ def parent_statement_sections(case) -> list[Section]:
             Field("file_name", _("Gescande brief (niet in deze export opgenomen)"),
                   r.file_name),
             tags=[_("verklaring van ouders")])
-        entry.always_in_copy = True
+        entry.always_in_copy, entry.given_by_parent_id = True, r.parent_id
         entries.append(entry)
     if not entries:
         return []

@@ -469,6 +469,50 @@ def test_the_statement_cannot_be_left_out_of_the_copy(verified_client, ib, pcase
     assert "Wij zijn het niet eens met het verslag van 3 maart." in html
 
 
+def _redactable(access_request):
+    parts, _loose = inzage_parts(access_request, apply_redactions=False)
+    return redaction.redactable_entries([c for part in parts for c in part["chapters"]])
+
+
+def test_another_parents_statement_can_be_left_out_of_the_copy(verified_client, ib, pcase,
+                                                               mother, access_request):
+    """In the copy for one parent, the other parent's statement is that parent's data: the
+    school can leave it out or black it out, with a reason (R37, art. 15 lid 4 AVG)."""
+    other = PupilParentFactory(pupil=pcase.pupil, parent=ParentFactory(
+        school=pcase.school, name="Anna Kuipers"), relationship="stiefouder", has_authority=True)
+    theirs = new_statement(pcase, ib, parent=other.parent,
+                           statement="Wij wonen sinds kort op de Lindelaan 4.")
+    own = new_statement(pcase, ib, parent=mother.parent)
+    entries = _redactable(access_request)
+    assert ("cases.parentstatement", theirs.pk) in entries
+    assert ("cases.parentstatement", own.pk) not in entries
+    allowed = {k: set(v["fields"]) for k, v in entries.items()}
+    redaction_add(access_request=access_request, actor=ib, object_type="cases.parentstatement",
+                  object_id=theirs.pk, field="", reason="veiligheid van een andere ouder",
+                  allowed=allowed)
+    html = unescape(render_html(INZAGE_TEMPLATE, inzage_context(access_request)))
+    assert "Lindelaan" not in html and "veiligheid van een andere ouder" in html
+    assert "Wij zijn het niet eens met het verslag van 3 maart." in html  # her own, whole
+    verified_client.force_login(ib)
+    detail = verified_client.get(reverse("exports:inzage_detail", args=[access_request.pk]))
+    assert reverse("exports:inzage_redact", args=[access_request.pk, "cases.parentstatement",
+                                                  theirs.pk]) in detail.content.decode()
+
+
+def test_a_statement_without_a_linked_parent_can_be_left_out(ib, pcase, access_request):
+    typed = new_statement(pcase, ib, given_by_name="J. de Wit", relation="oom")
+    assert ("cases.parentstatement", typed.pk) in _redactable(access_request)
+
+
+def test_in_a_copy_for_the_pupil_every_statement_can_be_left_out(ib, pcase, statement):
+    pcase.pupil.date_of_birth = TODAY - datetime.timedelta(days=17 * 366)
+    pcase.pupil.save()
+    pupil_request = access_request_create(pupil=pcase.pupil, actor=ib, requester_kind="leerling",
+                                          parent_link=None, received_on=TODAY,
+                                          identity_verified=True)
+    assert ("cases.parentstatement", statement.pk) in _redactable(pupil_request)
+
+
 def test_staff_names_are_still_left_out_of_the_copy(pcase, ib, mother, access_request):
     name = ib.get_full_name()
     new_statement(pcase, ib, parent=mother.parent, statement=f"Wij spraken {name} op school.")
