@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from schools.roles import Role
 from tests.factories import staff
@@ -17,5 +18,5 @@ def test_login_through_the_real_page_reaches_the_dashboard(page, live_server, lo
 def test_phone_width_login_page(page, live_server, screenshot):
     page.set_viewport_size({"width": 375, "height": 740})
     page.goto(f"{live_server.url}/account/login/")
-    assert page.get_by_role("heading", name="Inloggen").is_visible()
+    expect(page.get_by_role("heading", name="Inloggen")).to_be_visible()
     screenshot("login-phone")

@@ -1,6 +1,7 @@
 """The destruction pages in Chromium: the VC approves, the directeur confirms."""
 
 import pytest
+from playwright.sync_api import expect
 
 from cases.models import Case
 from schools.roles import Role
@@ -27,7 +28,7 @@ def test_vc_approves_and_directeur_confirms(page, live_server, login, screenshot
     screenshot("retention-approve")
     page.get_by_label("Ik begrijp dat het dossier").check()
     page.get_by_role("button", name="Goedkeuren").click()
-    assert page.get_by_text("wacht op bevestiging door een ander").is_visible()
+    expect(page.get_by_text("wacht op bevestiging door een ander")).to_be_visible()
     screenshot("retention-approved-waiting")
     context.clear_cookies()
     login(director)
@@ -35,7 +36,7 @@ def test_vc_approves_and_directeur_confirms(page, live_server, login, screenshot
     screenshot("retention-confirm")
     page.get_by_label("Ik begrijp dat het dossier").check()
     page.get_by_role("button", name="Bevestigen en definitief vernietigen").click()
-    assert page.get_by_text("Het dossier is vernietigd").is_visible()
+    expect(page.get_by_text("Het dossier is vernietigd")).to_be_visible()
     screenshot("retention-log")
     assert not Case.objects.filter(pk=case.pk).exists()
     page.set_viewport_size({"width": 375, "height": 740})

@@ -3,6 +3,7 @@ input stays), and a teacher finds it on the Contacten page and on the acute-dang
 IB'er on the case page."""
 
 import pytest
+from playwright.sync_api import expect
 
 from cases.services import case_open
 from schools.models import SchoolContact
@@ -30,12 +31,12 @@ def test_directeur_adds_a_contact_staff_find_it(page, live_server, login, screen
     page.get_by_label("Organisatie").fill("Wijkteam De Linde")
     page.get_by_label("Opmerking").fill("ma-vr 9-17 uur")
     page.get_by_role("button", name="Opslaan").click()
-    assert page.get_by_text("Vul een telefoonnummer of een e-mailadres in").is_visible()
+    expect(page.get_by_text("Vul een telefoonnummer of een e-mailadres in")).to_be_visible()
     assert page.get_by_label("Organisatie").input_value() == "Wijkteam De Linde"
     screenshot("contacts-form-error")
     page.get_by_label("Telefoon").fill("030-555 12 34")
     page.get_by_role("button", name="Opslaan").click()
-    assert page.get_by_text("Contact Wijkteam De Linde is toegevoegd.").is_visible()
+    expect(page.get_by_text("Contact Wijkteam De Linde is toegevoegd.")).to_be_visible()
     screenshot("contacts-manage-list")
     contact = SchoolContact.objects.get(school=school)
     assert contact.history.get().history_user_id == director.pk
@@ -45,11 +46,11 @@ def test_directeur_adds_a_contact_staff_find_it(page, live_server, login, screen
     assert page.get_by_role("link", name="030-555 12 34").get_attribute("href") == "tel:0305551234"
     screenshot("contacts-directory")
     page.get_by_role("link", name="Acuut gevaar").click()
-    assert page.get_by_role("link", name="030-555 12 34").is_visible()
+    expect(page.get_by_role("link", name="030-555 12 34")).to_be_visible()
     screenshot("contacts-acute")
 
     login(ib)
     page.goto(f"{live_server.url}/dossiers/{case.pk}/")
-    assert page.get_by_role("heading", name="Contacten van de school").is_visible()
-    assert page.get_by_role("link", name="030-555 12 34").is_visible()
+    expect(page.get_by_role("heading", name="Contacten van de school")).to_be_visible()
+    expect(page.get_by_role("link", name="030-555 12 34")).to_be_visible()
     screenshot("contacts-case-page")

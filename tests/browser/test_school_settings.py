@@ -2,6 +2,7 @@
 the working notes on with a reason, and sees the change on the list."""
 
 import pytest
+from playwright.sync_api import expect
 
 from schools.models import School
 from schools.roles import Role
@@ -18,7 +19,7 @@ def test_beheerder_switches_working_notes_on(page, live_server, login, screensho
     beheerder = staff(Role.BEHEERDER, board=school.board, first_name="Bea", last_name="Heer")
     login(beheerder)
     page.goto(f"{live_server.url}/beheer/scholen/")
-    assert page.get_by_text("Werkaantekeningen: uit").is_visible()
+    expect(page.get_by_text("Werkaantekeningen: uit")).to_be_visible()
     page.get_by_role("link", name="Instellingen Basisschool De Linde").click()
     assert "Instellingen" in page.get_by_role("heading", level=1).inner_text()
     screenshot("school-settings")
@@ -27,8 +28,8 @@ def test_beheerder_switches_working_notes_on(page, live_server, login, screensho
     box.check()
     page.get_by_label("Toelichting bij de wijziging").fill("Besluit MR")
     page.get_by_role("button", name="Opslaan").click()
-    assert page.get_by_text("De instellingen van Basisschool De Linde zijn opgeslagen.").is_visible()
-    assert page.get_by_text("Werkaantekeningen: aan").is_visible()
+    expect(page.get_by_text("De instellingen van Basisschool De Linde zijn opgeslagen.")).to_be_visible()
+    expect(page.get_by_text("Werkaantekeningen: aan")).to_be_visible()
     screenshot("school-settings-saved")
     school = School.objects.get(pk=school.pk)
     assert school.work_notes_enabled

@@ -1,6 +1,7 @@
 """Step-up in a real browser: the change history asks a fresh code, then opens."""
 
 import pytest
+from playwright.sync_api import expect
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -24,12 +25,12 @@ def test_history_asks_for_a_fresh_code(page, live_server, login, screenshot):
     history = f"{live_server.url}/dossiers/{case.pk}/wijzigingen/"
     page.goto(history)
     assert "/herbevestigen/" in page.url
-    assert page.get_by_role("heading", name="Bevestig dat u het bent").is_visible()
+    expect(page.get_by_role("heading", name="Bevestig dat u het bent")).to_be_visible()
     screenshot("stepup")
 
     page.get_by_label("Code uit uw authenticator-app").fill("000000")
     page.get_by_role("button", name="Bevestigen").click()
-    assert page.get_by_text("Deze code klopt niet of is verlopen").is_visible()
+    expect(page.get_by_text("Deze code klopt niet of is verlopen")).to_be_visible()
     screenshot("stepup-wrong-code")
 
     # The login used this time step's code; the app's next code is accepted (and fresh).
