@@ -39,5 +39,4 @@ def test_history_asks_for_a_fresh_code(page, live_server, login, screenshot):
     page.get_by_label("Code uit uw authenticator-app").fill(
         str(totp(device.bin_key, drift=device.drift + 1)).zfill(6))
     page.get_by_role("button", name="Bevestigen").click()
-    page.wait_for_load_state()
-    assert page.url == history
+    expect(page).to_have_url(history)

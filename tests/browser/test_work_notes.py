@@ -35,8 +35,7 @@ def test_write_and_share_a_working_note(page, live_server, login, screenshot, ib
     expect(page.get_by_text("Na delen is deze tekst onderdeel van het dossier.")).to_be_visible()
     screenshot("work-notes-share-phone")
     page.get_by_role("button", name="Ja, opnemen in het dossier").click()
-    page.wait_for_load_state()
-    assert page.url == f"{live_server.url}/dossiers/{case.pk}/"
+    expect(page).to_have_url(f"{live_server.url}/dossiers/{case.pk}/")
     expect(page.get_by_role("heading", name="Aantekeningen")).to_be_visible()
     assert not WorkNote.objects.exists()
     assert CaseNote.objects.get().author == ib
