@@ -26,6 +26,8 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -121,15 +123,10 @@ def destruction_approve(*, case_id: int, actor, stage: str,
                         proposal_id: int | None = None) -> DestructionProposal:
     """The first approval (``stage="goedkeuren"``) or the confirmation that destroys
     (``stage="bevestigen"`` with the proposal the user saw). Raises ``RetentionError``."""
-    try:
-        with transaction.atomic():
-            result = _approve_locked(case_id=case_id, actor=actor, stage=stage,
-                                     proposal_id=proposal_id)
-    except IntegrityError:
-        # A concurrent first approval won the race for the partial unique index.
-        raise RetentionError(_("Iemand anders heeft dit dossier zojuist goedgekeurd. Bekijk "
-                               "de pagina opnieuw.")) from None
-    return _committed(result)
+    return _in_transaction(
+        lambda: _approve_locked(case_id=case_id, actor=actor, stage=stage,
+                                proposal_id=proposal_id),
+        _("Iemand anders heeft dit dossier zojuist goedgekeurd. Bekijk de pagina opnieuw."))
 
 
 class _Refused:
@@ -140,10 +137,34 @@ class _Refused:
         self.message = message
 
 
-def _committed(result):
+def _in_transaction(approve, race_message: str):
+    """Run ``approve`` in one transaction; a refusal that lapsed an approval is raised only
+    after that lapse is committed."""
+    try:
+        with transaction.atomic():
+            result = approve()
+    except IntegrityError:
+        # A concurrent first approval won the race for the partial unique index.
+        raise RetentionError(race_message) from None
     if isinstance(result, _Refused):
         raise RetentionError(result.message)
     return result
+
+
+@dataclass
+class _Subject:
+    """What the two-person flow needs of the row being destroyed (a case or a loose signal),
+    its row already locked: where its waiting approval is, why it is due, the fields of a new
+    approval, how it is destroyed, and the Dutch messages naming it."""
+
+    school_id: int
+    waiting: dict  # the filter that finds its waiting approval
+    due: object  # ``selectors.Due`` or None
+    new_fields: dict  # the subject's fields on a new approval
+    destroy: Callable  # (proposal, actor, role, now) -> the carried-out proposal
+    not_due: str
+    no_longer_due: str
+    already_approved: str
 
 
 def _approve_locked(*, case_id, actor, stage, proposal_id):
@@ -151,39 +172,52 @@ def _approve_locked(*, case_id, actor, stage, proposal_id):
             .filter(pk=case_id).first())
     if case is None:
         raise RetentionError(_("Dit dossier bestaat niet meer; het is mogelijk al vernietigd."))
-    role = _lead_role(actor, case.school_id)
+    due = selectors.due_reason(case)
+    return _approve(_Subject(
+        school_id=case.school_id, waiting={"case_id": case.pk}, due=due,
+        new_fields={"case": case, "school": case.school,
+                    "request": due.request if due is not None else None},
+        destroy=lambda proposal, actor, role, now: _destroy(
+            case=case, proposal=proposal, actor=actor, role=role, now=now),
+        not_due=_("Dit dossier komt nu niet voor vernietiging in aanmerking."),
+        no_longer_due=_("Het dossier komt niet meer voor vernietiging in aanmerking."),
+        already_approved=_("Dit dossier is al goedgekeurd en wacht op bevestiging.")),
+        actor=actor, stage=stage, proposal_id=proposal_id)
+
+
+def _approve(subject: _Subject, *, actor, stage, proposal_id):
+    """The approval or confirmation of ``subject``, the same for a case and a loose signal."""
+    role = _lead_role(actor, subject.school_id)
     if role is None:
         raise RetentionError(_("Alleen de veiligheidscoördinator en de directeur van de school "
                                "keuren een vernietiging goed."))
     proposal = (DestructionProposal.objects.select_for_update()
-                .filter(case_id=case.pk, state=ProposalState.APPROVED).first())
-    due = selectors.due_reason(case)
+                .filter(state=ProposalState.APPROVED, **subject.waiting).first())
+    due = subject.due
     now = timezone.now()
     if due is None:
-        refused = _("Dit dossier komt nu niet voor vernietiging in aanmerking.")
         if proposal is not None:
             proposal.state, proposal.invalidated_at = ProposalState.INVALID, now
-            proposal.invalid_reason = _("Het dossier komt niet meer voor vernietiging in "
-                                        "aanmerking.")
+            proposal.invalid_reason = subject.no_longer_due
             proposal.save(update_fields=["state", "invalidated_at", "invalid_reason"])
-            return _Refused(refused)  # the lapse is committed, then refused
-        raise RetentionError(refused)
+            return _Refused(subject.not_due)  # the lapse is committed, then refused
+        raise RetentionError(subject.not_due)
 
     if stage == STAGE_APPROVE:
         if proposal is not None:
-            raise RetentionError(_("Dit dossier is al goedgekeurd en wacht op bevestiging."))
+            raise RetentionError(subject.already_approved)
         return DestructionProposal.objects.create(
-            case=case, school=case.school, rule=due.rule, rule_text=due.rule_text,
-            request=due.request, approved_by=actor, approved_role=role, approved_at=now)
+            **subject.new_fields, rule=due.rule, rule_text=due.rule_text, approved_by=actor,
+            approved_role=role, approved_at=now)
 
     if stage != STAGE_CONFIRM:
         raise RetentionError(_("Onbekende stap."))
     other, lapsed = _check_confirmation(proposal=proposal, proposal_id=proposal_id, actor=actor,
-                                        school_id=case.school_id, now=now)
+                                        school_id=subject.school_id, now=now)
     if lapsed:
         # Returned, not raised: the lapse must be committed. The view tells the user.
         return proposal
-    return _destroy(case=case, proposal=proposal, actor=actor, role=other, now=now)
+    return subject.destroy(proposal, actor, other, now)
 
 
 def _check_confirmation(*, proposal, proposal_id, actor, school_id, now) -> tuple[str, bool]:
@@ -233,14 +267,10 @@ def _destroy(*, case: Case, proposal: DestructionProposal, actor, role: str, now
 def signal_destruction_approve(*, signal_id: int, actor, stage: str,
                                proposal_id: int | None = None) -> DestructionProposal:
     """As ``destruction_approve``, for a loose signal. Raises ``RetentionError``."""
-    try:
-        with transaction.atomic():
-            result = _approve_signal_locked(signal_id=signal_id, actor=actor, stage=stage,
-                                            proposal_id=proposal_id)
-    except IntegrityError:
-        raise RetentionError(_("Iemand anders heeft dit signaal zojuist goedgekeurd. Bekijk "
-                               "de pagina opnieuw.")) from None
-    return _committed(result)
+    return _in_transaction(
+        lambda: _approve_signal_locked(signal_id=signal_id, actor=actor, stage=stage,
+                                       proposal_id=proposal_id),
+        _("Iemand anders heeft dit signaal zojuist goedgekeurd. Bekijk de pagina opnieuw."))
 
 
 def _approve_signal_locked(*, signal_id, actor, stage, proposal_id):
@@ -248,39 +278,17 @@ def _approve_signal_locked(*, signal_id, actor, stage, proposal_id):
               .filter(pk=signal_id).first())
     if signal is None:
         raise RetentionError(_("Dit signaal bestaat niet meer; het is mogelijk al vernietigd."))
-    role = _lead_role(actor, signal.school_id)
-    if role is None:
-        raise RetentionError(_("Alleen de veiligheidscoördinator en de directeur van de school "
-                               "keuren een vernietiging goed."))
-    proposal = (DestructionProposal.objects.select_for_update()
-                .filter(signal_id=signal.pk, state=ProposalState.APPROVED).first())
-    due = selectors.signal_due_reason(signal)
-    now = timezone.now()
-    if due is None:
-        refused = _("Dit signaal komt nu niet voor vernietiging in aanmerking.")
-        if proposal is not None:
-            proposal.state, proposal.invalidated_at = ProposalState.INVALID, now
-            proposal.invalid_reason = _("Het signaal komt niet meer voor vernietiging in "
-                                        "aanmerking.")
-            proposal.save(update_fields=["state", "invalidated_at", "invalid_reason"])
-            return _Refused(refused)  # the lapse is committed, then refused
-        raise RetentionError(refused)
-
-    if stage == STAGE_APPROVE:
-        if proposal is not None:
-            raise RetentionError(_("Dit signaal is al goedgekeurd en wacht op bevestiging."))
-        return DestructionProposal.objects.create(
-            record_type=RecordType.LOOSE_SIGNAL, signal=signal, school=signal.school,
-            rule=due.rule, rule_text=due.rule_text, approved_by=actor, approved_role=role,
-            approved_at=now)
-
-    if stage != STAGE_CONFIRM:
-        raise RetentionError(_("Onbekende stap."))
-    other, lapsed = _check_confirmation(proposal=proposal, proposal_id=proposal_id, actor=actor,
-                                        school_id=signal.school_id, now=now)
-    if lapsed:
-        return proposal
-    return _destroy_signal(signal=signal, proposal=proposal, actor=actor, role=other, now=now)
+    return _approve(_Subject(
+        school_id=signal.school_id, waiting={"signal_id": signal.pk},
+        due=selectors.signal_due_reason(signal),
+        new_fields={"record_type": RecordType.LOOSE_SIGNAL, "signal": signal,
+                    "school": signal.school},
+        destroy=lambda proposal, actor, role, now: _destroy_signal(
+            signal=signal, proposal=proposal, actor=actor, role=role, now=now),
+        not_due=_("Dit signaal komt nu niet voor vernietiging in aanmerking."),
+        no_longer_due=_("Het signaal komt niet meer voor vernietiging in aanmerking."),
+        already_approved=_("Dit signaal is al goedgekeurd en wacht op bevestiging.")),
+        actor=actor, stage=stage, proposal_id=proposal_id)
 
 
 def _destroy_signal(*, signal: Signal, proposal: DestructionProposal, actor, role: str, now):

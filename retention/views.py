@@ -135,32 +135,48 @@ def proposal(request, case_pk: int):
     waiting = (DestructionProposal.objects.filter(case=case, state=ProposalState.APPROVED)
                .select_related("approved_by").first())
     form = forms.ApprovalForm(post_data(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = services.destruction_approve(
-                case_id=case.pk, actor=request.user, stage=form.cleaned_data["stage"],
-                proposal_id=form.cleaned_data.get("proposal"))
-        except services.RetentionError as refused:
-            messages.error(request, str(refused))
-            return redirect("retention:proposal", case.pk)
-        if result.state == ProposalState.DONE:
-            messages.success(request, _("Het dossier is vernietigd. In het vernietigingslog "
-                                        "staat wie, wanneer en op welke grond."))
-            return redirect("retention:proposals")
-        _approval_message(request, result)
-        return redirect("retention:proposal", case.pk)
-    due = selectors.due_reason(case)
-    is_first = waiting is not None and waiting.approved_by_id == request.user.pk
-    other_role = ""
-    if waiting is not None:
-        other_role = (ApproverRole.DIRECTEUR if waiting.approved_role == ApproverRole.VC
-                      else ApproverRole.VC).label
+    posted = _posted_approval(
+        request, form, lambda **kw: services.destruction_approve(case_id=case.pk, **kw),
+        destroyed=_("Het dossier is vernietigd. In het vernietigingslog staat wie, wanneer en "
+                    "op welke grond."), here=("retention:proposal", case.pk))
+    if posted is not None:
+        return posted
     return render(request, "retention/proposal.html", {
-        "case": case, "due": due, "waiting": waiting, "form": form, "is_first": is_first, "other_role": other_role,
+        "case": case, "due": selectors.due_reason(case), "form": form,
+        **_waiting_context(request, waiting),
         "holds": LegalHold.objects.filter(case=case).select_related("placed_by", "lifted_by"),
         "lapsed": DestructionProposal.objects.filter(case=case, state=ProposalState.INVALID)
         .select_related("approved_by")[:10],
         "today": timezone.localdate()})
+
+
+def _posted_approval(request, form, approve, *, destroyed: str, here: tuple):
+    """A valid POST of an approval page (a case's or a loose signal's): approve or confirm
+    through ``approve(actor=, stage=, proposal_id=)``, tell the user, redirect. None for a
+    GET or an invalid form (the page is shown)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = approve(actor=request.user, stage=form.cleaned_data["stage"],
+                         proposal_id=form.cleaned_data.get("proposal"))
+    except services.RetentionError as refused:
+        messages.error(request, str(refused))
+        return redirect(*here)
+    if result.state == ProposalState.DONE:
+        messages.success(request, destroyed)
+        return redirect("retention:proposals")
+    _approval_message(request, result)
+    return redirect(*here)
+
+
+def _waiting_context(request, waiting) -> dict:
+    """The waiting approval, whether this user gave it, and the role that confirms it."""
+    other_role = ""
+    if waiting is not None:
+        other_role = (ApproverRole.DIRECTEUR if waiting.approved_role == ApproverRole.VC
+                      else ApproverRole.VC).label
+    return {"waiting": waiting, "other_role": other_role,
+            "is_first": waiting is not None and waiting.approved_by_id == request.user.pk}
 
 
 def _approval_message(request, result) -> None:
@@ -187,30 +203,17 @@ def signal_proposal(request, signal_pk: int):
     waiting = (DestructionProposal.objects.filter(signal=signal, state=ProposalState.APPROVED)
                .select_related("approved_by").first())
     form = forms.SignalApprovalForm(post_data(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = services.signal_destruction_approve(
-                signal_id=signal.pk, actor=request.user, stage=form.cleaned_data["stage"],
-                proposal_id=form.cleaned_data.get("proposal"))
-        except services.RetentionError as refused:
-            messages.error(request, str(refused))
-            return redirect("retention:signal_proposal", signal.pk)
-        if result.state == ProposalState.DONE:
-            messages.success(request, _("Het signaal is vernietigd. In het vernietigingslog "
-                                        "staat wie, wanneer en op welke grond."))
-            return redirect("retention:proposals")
-        _approval_message(request, result)
-        return redirect("retention:signal_proposal", signal.pk)
-    due = selectors.signal_due_reason(signal)
-    is_first = waiting is not None and waiting.approved_by_id == request.user.pk
-    other_role = ""
-    if waiting is not None:
-        other_role = (ApproverRole.DIRECTEUR if waiting.approved_role == ApproverRole.VC
-                      else ApproverRole.VC).label
+    posted = _posted_approval(
+        request, form,
+        lambda **kw: services.signal_destruction_approve(signal_id=signal.pk, **kw),
+        destroyed=_("Het signaal is vernietigd. In het vernietigingslog staat wie, wanneer en "
+                    "op welke grond."), here=("retention:signal_proposal", signal.pk))
+    if posted is not None:
+        return posted
     links = list(signal.pupil_links.select_related("pupil").order_by("pk"))
     return render(request, "retention/signal_proposal.html", {
-        "signal": signal, "links": links, "due": due, "waiting": waiting, "form": form,
-        "is_first": is_first, "other_role": other_role,
+        "signal": signal, "links": links, "due": selectors.signal_due_reason(signal),
+        "form": form, **_waiting_context(request, waiting),
         "lapsed": DestructionProposal.objects.filter(signal=signal, state=ProposalState.INVALID)
         .select_related("approved_by")[:10]})
 
